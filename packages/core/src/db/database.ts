@@ -1,0 +1,100 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPg } from '@prisma/adapter-pg';
+import type { SqlDriverAdapter, SqlDriverAdapterFactory, SqlQueryable, Transaction } from '@prisma/driver-adapter-utils';
+import pg from 'pg';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { applyMigrations, type MigrationConnection } from './migrate';
+
+/** Where one subgraph keeps its data. */
+export type DatabaseTarget =
+  | { kind: 'pglite'; /** A folder that survives restarts; in memory when omitted. */ dataDir?: string }
+  | { kind: 'postgres'; url: string; /** The PostgreSQL schema that holds this subgraph's tables. */ schema: string; poolSize?: number };
+
+export interface Database {
+  readonly target: DatabaseTarget;
+  /** Hand this to the subgraph's generated PrismaClient as `adapter`. */
+  readonly adapter: SqlDriverAdapterFactory;
+  /** SQL statements sent since open (or the last reset): lets tests prove reads are batched. */
+  readonly statements: { count: number; reset(): void };
+  close(): Promise<void>;
+}
+
+function counting(factory: SqlDriverAdapterFactory, counter: { count: number }): SqlDriverAdapterFactory {
+  const wrapQueryable = <T extends SqlQueryable>(queryable: T): T => {
+    const queryRaw = queryable.queryRaw.bind(queryable);
+    const executeRaw = queryable.executeRaw.bind(queryable);
+    queryable.queryRaw = (query) => {
+      counter.count += 1;
+      return queryRaw(query);
+    };
+    queryable.executeRaw = (query) => {
+      counter.count += 1;
+      return executeRaw(query);
+    };
+    return queryable;
+  };
+  return {
+    provider: factory.provider,
+    adapterName: factory.adapterName,
+    async connect(): Promise<SqlDriverAdapter> {
+      const adapter = wrapQueryable(await factory.connect());
+      const startTransaction = adapter.startTransaction.bind(adapter);
+      adapter.startTransaction = async (isolationLevel) => wrapQueryable<Transaction>(await startTransaction(isolationLevel));
+      return adapter;
+    },
+  };
+}
+
+function quoteIdent(name: string): string {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`Invalid PostgreSQL schema name ${JSON.stringify(name)}: use lower-case letters, digits and _`);
+  return `"${name}"`;
+}
+
+/**
+ * Opens a subgraph's database and brings it up to date with the migrations in `migrationsDir`
+ * before anything else touches it.
+ */
+export async function openDatabase(target: DatabaseTarget, migrationsDir: string): Promise<Database> {
+  const counter = { count: 0, reset() { this.count = 0; } };
+  if (target.kind === 'pglite') {
+    if (target.dataDir) mkdirSync(target.dataDir, { recursive: true });
+    const client = await PGlite.create(target.dataDir);
+    const connection: MigrationConnection = {
+      query: async (sql, params) => (await client.query<Record<string, unknown>>(sql, params)).rows,
+      exec: async (sql) => { await client.exec(sql); },
+    };
+    await applyMigrations(connection, migrationsDir, null);
+    return {
+      target,
+      adapter: counting(new PrismaPGlite(client), counter),
+      statements: counter,
+      close: () => client.close(),
+    };
+  }
+  const schema = quoteIdent(target.schema);
+  const pool = new pg.Pool({
+    connectionString: target.url,
+    max: target.poolSize ?? 10,
+    options: `-c search_path=${schema}`,
+  });
+  const client = await pool.connect();
+  try {
+    await applyMigrations(
+      {
+        query: async (sql, params) => (await client.query(sql, params as unknown[])).rows,
+        exec: async (sql) => { await client.query(sql); },
+      },
+      migrationsDir,
+      target.schema,
+    );
+  } finally {
+    client.release();
+  }
+  return {
+    target,
+    adapter: counting(new PrismaPg(pool, { schema: target.schema }), counter),
+    statements: counter,
+    close: () => pool.end(),
+  };
+}

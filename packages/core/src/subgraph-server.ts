@@ -1,0 +1,65 @@
+import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { ApolloServer, type BaseContext } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { buildSubgraphSchema, type GraphQLResolverMap } from '@apollo/subgraph';
+import { parse, type GraphQLFormattedError } from 'graphql';
+import { closeServer, createGraphQLHttpServer, listen } from './http/graphql-http';
+
+export interface SubgraphServerOptions<TContext extends BaseContext> {
+  name: string;
+  /** Path to the subgraph's schema.graphql. */
+  schemaPath: string;
+  resolvers: unknown;
+  /** Builds a request's context: fresh DataLoaders per request. */
+  createContext: () => TContext;
+}
+
+export interface SubgraphServer {
+  readonly name: string;
+  readonly http: Server;
+  readonly apollo: ApolloServer<BaseContext>;
+  /** Starts listening; resolves with the GraphQL URL. Port 0 picks a free port. */
+  listen(port: number, host?: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/** Errors with no code of ours are bugs or outages: logged whole, shown to clients without internals. */
+export function maskInternalErrors(name: string) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const code = formatted.extensions?.code;
+    if (code && code !== 'INTERNAL_SERVER_ERROR') return formatted;
+    const original = (error as { originalError?: Error })?.originalError ?? error;
+    console.error(JSON.stringify({ level: 'error', service: name, msg: formatted.message, path: formatted.path, error: String((original as Error)?.stack ?? original) }));
+    return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+  };
+}
+
+/** Builds a subgraph's Apollo Server and HTTP server without listening. */
+export async function buildSubgraphServer<TContext extends BaseContext>(options: SubgraphServerOptions<TContext>): Promise<SubgraphServer> {
+  const schema = buildSubgraphSchema([
+    { typeDefs: parse(readFileSync(options.schemaPath, 'utf8')), resolvers: options.resolvers as GraphQLResolverMap<unknown> },
+  ]);
+  const apollo = new ApolloServer<BaseContext>({ schema, formatError: maskInternalErrors(options.name), csrfPrevention: true, plugins: [ApolloServerPluginInlineTraceDisabled()] });
+  await apollo.start();
+  const http = createGraphQLHttpServer<BaseContext>({
+    server: apollo,
+    context: async () => options.createContext(),
+    routes: {
+      '/health': (_request, response) => {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ status: 'ok', service: options.name }));
+      },
+    },
+  });
+  return {
+    name: options.name,
+    http,
+    apollo,
+    listen: (port, host = '127.0.0.1') => listen(http, port, host),
+    async stop() {
+      await closeServer(http);
+      await apollo.stop();
+    },
+  };
+}

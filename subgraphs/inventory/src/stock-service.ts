@@ -1,0 +1,267 @@
+import { connection, DomainError, InputErrors, isString, isUuid, readPage, requestHash, userError, type PageArgs, type UserError } from '@joinery/core';
+import { Prisma, type InventoryLevel, type PrismaClient, type StockMovement, type StockMovementReason } from './generated/prisma/client';
+import type { Loaders } from './loaders';
+
+type Tx = Prisma.TransactionClient;
+
+/** Largest single change or level accepted; larger values are typing mistakes. */
+const MAX_QUANTITY = 1_000_000;
+const MAX_SALE_LINES = 100;
+
+export interface AdjustInventoryInput {
+  locationId: string;
+  sku: string;
+  delta: number;
+  reason: StockMovementReason;
+  reference?: string | null;
+  idempotencyKey?: string | null;
+}
+
+export interface SetInventoryInput {
+  locationId: string;
+  sku: string;
+  quantity: number;
+  compareQuantity?: number | null;
+  reason?: StockMovementReason | null;
+  reference?: string | null;
+  reorderPoint?: number | null;
+  idempotencyKey?: string | null;
+}
+
+export interface AllocateSaleStockInput {
+  orderId: string;
+  locationId: string;
+  lines: { sku: string; quantity: number }[];
+}
+
+/** What an idempotency key remembers of a stock change. */
+interface StockChangeRecord {
+  locationId: string;
+  sku: string;
+  movementId: string | null;
+}
+
+export interface StockChange {
+  level: InventoryLevel | null;
+  movement: StockMovement | null;
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  if (error instanceof Prisma.PrismaClientKnownRequestError) {
+    if (error.code === 'P2002') return true;
+    if (error.code === 'P2010') return String((error.meta as { code?: string } | undefined)?.code) === '23505' || /unique/i.test(error.message);
+  }
+  return false;
+}
+
+/** Stock per location: every change is one conditional UPDATE plus a movement, in one transaction. */
+export class StockService {
+  constructor(private readonly prisma: PrismaClient, private readonly loaders: Loaders) {}
+
+  async levelsAtLocation(locationId: string, args: PageArgs, belowReorderPoint: boolean) {
+    const page = readPage(args, isString);
+    const where: Prisma.InventoryLevelWhereInput = {
+      locationId,
+      ...(belowReorderPoint ? { onHand: { lte: this.prisma.inventoryLevel.fields.reorderPoint } } : {}),
+    };
+    const rows = await this.prisma.inventoryLevel.findMany({
+      where: page.after ? { ...where, sku: { gt: page.after } } : where,
+      orderBy: { sku: 'asc' },
+      take: page.take,
+    });
+    return connection(rows, page, (row) => row.sku, () => this.prisma.inventoryLevel.count({ where }));
+  }
+
+  levelsOfProduct(sku: string): Promise<InventoryLevel[]> {
+    return this.loaders.levelsBySku.load(sku);
+  }
+
+  async movements(locationId: string, sku: string, args: PageArgs) {
+    const page = readPage(args, isString);
+    const where: Prisma.StockMovementWhereInput = { locationId, sku };
+    const rows = await this.prisma.stockMovement.findMany({
+      where: page.after ? { ...where, id: { lt: BigInt(page.after) } } : where,
+      orderBy: { id: 'desc' },
+      take: page.take,
+    });
+    return connection(rows, page, (row) => String(row.id), () => this.prisma.stockMovement.count({ where }));
+  }
+
+  async adjust(input: AdjustInventoryInput): Promise<StockChange> {
+    const errors = new InputErrors();
+    if (input.delta === 0) errors.add(['input', 'delta'], 'delta must not be zero');
+    errors.integer(['input', 'delta'], Math.abs(input.delta), { max: MAX_QUANTITY });
+    if (input.reason === 'SALE') errors.add(['input', 'reason'], 'reason SALE is recorded by recordSale only');
+    this.checkCommon(errors, input);
+    errors.throwIfAny();
+    await this.requireLocationAndProduct(input.locationId, input.sku);
+
+    const record = await this.idempotent('adjustInventory', input, async (tx) => {
+      await tx.$executeRaw`INSERT INTO inventory_levels (location_id, sku, on_hand) VALUES (${input.locationId}::uuid, ${input.sku}, 0) ON CONFLICT DO NOTHING`;
+      const updated = await tx.$queryRaw<{ on_hand: number }[]>`
+        UPDATE inventory_levels SET on_hand = on_hand + ${input.delta}, updated_at = now()
+        WHERE location_id = ${input.locationId}::uuid AND sku = ${input.sku} AND on_hand + ${input.delta} >= 0
+        RETURNING on_hand`;
+      if (!updated.length) {
+        const [current] = await tx.$queryRaw<{ on_hand: number }[]>`SELECT on_hand FROM inventory_levels WHERE location_id = ${input.locationId}::uuid AND sku = ${input.sku}`;
+        throw new DomainError(insufficient(['input', 'delta'], input.sku, input.locationId, -input.delta, current?.on_hand ?? 0));
+      }
+      const movementId = await insertMovement(tx, input.locationId, input.sku, input.delta, updated[0].on_hand, input.reason, input.reference);
+      return { locationId: input.locationId, sku: input.sku, movementId };
+    });
+    return this.loadChange(record);
+  }
+
+  async set(input: SetInventoryInput): Promise<StockChange> {
+    const errors = new InputErrors();
+    errors.integer(['input', 'quantity'], input.quantity, { min: 0, max: MAX_QUANTITY });
+    if (input.compareQuantity != null) errors.integer(['input', 'compareQuantity'], input.compareQuantity, { min: 0 });
+    if (input.reorderPoint != null) errors.integer(['input', 'reorderPoint'], input.reorderPoint, { min: 0, max: MAX_QUANTITY });
+    if (input.reason === 'SALE') errors.add(['input', 'reason'], 'reason SALE is recorded by recordSale only');
+    this.checkCommon(errors, input);
+    errors.throwIfAny();
+    await this.requireLocationAndProduct(input.locationId, input.sku);
+
+    const record = await this.idempotent('setInventory', input, async (tx) => {
+      await tx.$executeRaw`INSERT INTO inventory_levels (location_id, sku, on_hand) VALUES (${input.locationId}::uuid, ${input.sku}, 0) ON CONFLICT DO NOTHING`;
+      const [{ on_hand: current }] = await tx.$queryRaw<{ on_hand: number }[]>`
+        SELECT on_hand FROM inventory_levels WHERE location_id = ${input.locationId}::uuid AND sku = ${input.sku} FOR UPDATE`;
+      if (input.compareQuantity != null && input.compareQuantity !== current) {
+        throw new DomainError(userError('CONFLICT', `compareQuantity ${input.compareQuantity} does not match the on-hand quantity ${current} of sku ${input.sku} at location ${input.locationId}; read it again and retry`, ['input', 'compareQuantity']));
+      }
+      await tx.$executeRaw`
+        UPDATE inventory_levels SET on_hand = ${input.quantity}, reorder_point = COALESCE(${input.reorderPoint ?? null}::int, reorder_point), updated_at = now()
+        WHERE location_id = ${input.locationId}::uuid AND sku = ${input.sku}`;
+      const delta = input.quantity - current;
+      const movementId = delta === 0 ? null : await insertMovement(tx, input.locationId, input.sku, delta, input.quantity, input.reason ?? 'RECOUNT', input.reference);
+      return { locationId: input.locationId, sku: input.sku, movementId };
+    });
+    return this.loadChange(record);
+  }
+
+  /**
+   * Takes a sales order's stock: every line or none, and once per order id whatever the retries.
+   * Rows are locked in SKU order so concurrent sales cannot deadlock.
+   */
+  async allocateSale(input: AllocateSaleStockInput): Promise<{ prices: string[] }> {
+    const errors = new InputErrors();
+    if (!isUuid(input.orderId)) errors.add(['input', 'orderId'], `orderId ${JSON.stringify(input.orderId)} is not a UUID`);
+    if (!input.lines.length) errors.add(['input', 'lines'], 'a sale needs at least one line');
+    if (input.lines.length > MAX_SALE_LINES) errors.add(['input', 'lines'], `a sale has at most ${MAX_SALE_LINES} lines; got ${input.lines.length}`);
+    input.lines.forEach((line, index) => errors.integer(['input', 'lines', String(index), 'quantity'], line.quantity, { min: 1, max: MAX_QUANTITY }));
+    if (new Set(input.lines.map((line) => line.sku)).size !== input.lines.length) errors.add(['input', 'lines'], 'each sku may appear once per sale');
+    errors.throwIfAny();
+    await this.requireLocation(input.locationId, ['input', 'locationId']);
+
+    const skus = input.lines.map((line) => line.sku);
+    const quantities = input.lines.map((line) => line.quantity);
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await this.prisma.$transaction(async (tx) => {
+          const [done] = await tx.$queryRaw<{ lines: { prices: string[] } }[]>`SELECT lines FROM sale_allocations WHERE order_id = ${input.orderId}::uuid`;
+          if (done) return done.lines;
+
+          const products = await tx.$queryRaw<{ sku: string; price: Prisma.Decimal }[]>`SELECT sku, price FROM products WHERE sku = ANY(${skus}::text[])`;
+          const prices = new Map(products.map((row) => [row.sku, row.price.toFixed(2)]));
+          const levels = await tx.$queryRaw<{ sku: string; on_hand: number }[]>`
+            SELECT sku, on_hand FROM inventory_levels WHERE location_id = ${input.locationId}::uuid AND sku = ANY(${skus}::text[])
+            ORDER BY sku FOR UPDATE`;
+          const onHand = new Map(levels.map((row) => [row.sku, row.on_hand]));
+          const problems: UserError[] = [];
+          input.lines.forEach((line, index) => {
+            const field = ['input', 'lines', String(index)];
+            if (!prices.has(line.sku)) problems.push(userError('NOT_FOUND', `No product with sku ${line.sku}`, [...field, 'sku']));
+            else if ((onHand.get(line.sku) ?? 0) < line.quantity) problems.push(insufficient([...field, 'quantity'], line.sku, input.locationId, line.quantity, onHand.get(line.sku) ?? 0));
+          });
+          if (problems.length) throw new DomainError(problems);
+
+          await tx.$executeRaw`
+            WITH taken AS (
+              UPDATE inventory_levels AS level SET on_hand = level.on_hand - wanted.quantity, updated_at = now()
+              FROM unnest(${skus}::text[], ${quantities}::int[]) AS wanted(sku, quantity)
+              WHERE level.location_id = ${input.locationId}::uuid AND level.sku = wanted.sku
+              RETURNING level.sku, level.on_hand, wanted.quantity
+            )
+            INSERT INTO stock_movements (location_id, sku, delta, quantity_after, reason, reference)
+            SELECT ${input.locationId}::uuid, taken.sku, -taken.quantity, taken.on_hand, 'SALE', ${input.orderId} FROM taken ORDER BY taken.sku`;
+          const result = { prices: skus.map((sku) => prices.get(sku)!) };
+          await tx.$executeRaw`INSERT INTO sale_allocations (order_id, location_id, lines) VALUES (${input.orderId}::uuid, ${input.locationId}::uuid, ${JSON.stringify(result)}::jsonb)`;
+          return result;
+        });
+      } catch (error) {
+        if (attempt < 2 && isUniqueViolation(error)) continue;
+        throw error;
+      }
+    }
+  }
+
+  private checkCommon(errors: InputErrors, input: { reference?: string | null; idempotencyKey?: string | null }): void {
+    if (input.reference != null) errors.text(['input', 'reference'], input.reference, { max: 200 });
+    if (input.idempotencyKey != null) errors.text(['input', 'idempotencyKey'], input.idempotencyKey, { max: 200 });
+  }
+
+  private async requireLocation(locationId: string, field: string[]): Promise<void> {
+    if (!(isUuid(locationId) && (await this.loaders.location.load(locationId)))) {
+      throw new DomainError(userError('NOT_FOUND', `No location with id ${locationId}`, field));
+    }
+  }
+
+  private async requireLocationAndProduct(locationId: string, sku: string): Promise<void> {
+    const [location, product] = await Promise.all([isUuid(locationId) ? this.loaders.location.load(locationId) : null, this.loaders.product.load(sku)]);
+    const problems: UserError[] = [];
+    if (!location) problems.push(userError('NOT_FOUND', `No location with id ${locationId}`, ['input', 'locationId']));
+    if (!product) problems.push(userError('NOT_FOUND', `No product with sku ${sku}`, ['input', 'sku']));
+    if (problems.length) throw new DomainError(problems);
+  }
+
+  /**
+   * Runs a change once per idempotency key: the key and the change commit together, a replay
+   * returns what the first call returned, and the same key with other input is refused.
+   */
+  private async idempotent(operation: string, input: { idempotencyKey?: string | null }, run: (tx: Tx) => Promise<StockChangeRecord>): Promise<StockChangeRecord> {
+    const key = input.idempotencyKey;
+    if (!key) return this.prisma.$transaction(run);
+    const { idempotencyKey: _omitted, ...rest } = input;
+    const hash = requestHash(rest);
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await this.prisma.$transaction(async (tx) => {
+          const [seen] = await tx.$queryRaw<{ request_hash: string; response: StockChangeRecord }[]>`
+            SELECT request_hash, response FROM idempotency_keys WHERE operation = ${operation} AND key = ${key}`;
+          if (seen) {
+            if (seen.request_hash !== hash) {
+              throw new DomainError(userError('CONFLICT', `idempotencyKey ${JSON.stringify(key)} was already used for a different ${operation} request`, ['input', 'idempotencyKey']));
+            }
+            return seen.response;
+          }
+          const record = await run(tx);
+          await tx.$executeRaw`INSERT INTO idempotency_keys (operation, key, request_hash, response) VALUES (${operation}, ${key}, ${hash}, ${JSON.stringify(record)}::jsonb)`;
+          return record;
+        });
+      } catch (error) {
+        if (attempt < 2 && isUniqueViolation(error)) continue;
+        throw error;
+      }
+    }
+  }
+
+  private async loadChange(record: StockChangeRecord): Promise<StockChange> {
+    const [level, movement] = await Promise.all([
+      this.prisma.inventoryLevel.findUnique({ where: { locationId_sku: { locationId: record.locationId, sku: record.sku } } }),
+      record.movementId ? this.prisma.stockMovement.findUnique({ where: { id: BigInt(record.movementId) } }) : null,
+    ]);
+    return { level, movement };
+  }
+}
+
+function insufficient(field: string[], sku: string, locationId: string, requested: number, available: number): UserError {
+  return userError('INSUFFICIENT_STOCK', `Not enough stock for sku ${sku} at location ${locationId}: requested ${requested}, available ${available}`, field);
+}
+
+async function insertMovement(tx: Tx, locationId: string, sku: string, delta: number, quantityAfter: number, reason: StockMovementReason, reference?: string | null): Promise<string> {
+  const [row] = await tx.$queryRaw<{ id: bigint }[]>`
+    INSERT INTO stock_movements (location_id, sku, delta, quantity_after, reason, reference)
+    VALUES (${locationId}::uuid, ${sku}, ${delta}, ${quantityAfter}, ${reason}::stock_movement_reason, ${reference ?? null})
+    RETURNING id`;
+  return String(row.id);
+}
