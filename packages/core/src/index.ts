@@ -9,3 +9,4 @@ export * from './db/migrate';
 export * from './http/graphql-http';
 export * from './subgraph-server';
 export * from './validation';
+export * from './inventory-directory';

@@ -19,7 +19,7 @@ export const resolvers: Resolvers = {
     setInventory: (_root, { input }, { stock }) => mutationPayload(() => stock.set(input)),
     allocateSaleStock: async (_root, { input }, { stock }) => {
       const payload = await mutationPayload(() => stock.allocateSale(input));
-      return { prices: 'prices' in payload ? payload.prices : null, userErrors: payload.userErrors };
+      return { allocated: payload.userErrors.length === 0, userErrors: payload.userErrors };
     },
   },
   Location: {

@@ -143,7 +143,7 @@ export class StockService {
    * Takes a sales order's stock: every line or none, and once per order id whatever the retries.
    * Rows are locked in SKU order so concurrent sales cannot deadlock.
    */
-  async allocateSale(input: AllocateSaleStockInput): Promise<{ prices: string[] }> {
+  async allocateSale(input: AllocateSaleStockInput): Promise<{ lines: number }> {
     const errors = new InputErrors();
     if (!isUuid(input.orderId)) errors.add(['input', 'orderId'], `orderId ${JSON.stringify(input.orderId)} is not a UUID`);
     if (!input.lines.length) errors.add(['input', 'lines'], 'a sale needs at least one line');
@@ -158,11 +158,11 @@ export class StockService {
     for (let attempt = 0; ; attempt += 1) {
       try {
         return await this.prisma.$transaction(async (tx) => {
-          const [done] = await tx.$queryRaw<{ lines: { prices: string[] } }[]>`SELECT lines FROM sale_allocations WHERE order_id = ${input.orderId}::uuid`;
-          if (done) return done.lines;
+          const [done] = await tx.$queryRaw<{ lines: unknown[] }[]>`SELECT lines FROM sale_allocations WHERE order_id = ${input.orderId}::uuid`;
+          if (done) return { lines: done.lines.length };
 
-          const products = await tx.$queryRaw<{ sku: string; price: Prisma.Decimal }[]>`SELECT sku, price FROM products WHERE sku = ANY(${skus}::text[])`;
-          const prices = new Map(products.map((row) => [row.sku, row.price.toFixed(2)]));
+          const products = await tx.$queryRaw<{ sku: string }[]>`SELECT sku FROM products WHERE sku = ANY(${skus}::text[])`;
+          const known = new Set(products.map((row) => row.sku));
           const levels = await tx.$queryRaw<{ sku: string; on_hand: number }[]>`
             SELECT sku, on_hand FROM inventory_levels WHERE location_id = ${input.locationId}::uuid AND sku = ANY(${skus}::text[])
             ORDER BY sku FOR UPDATE`;
@@ -170,7 +170,7 @@ export class StockService {
           const problems: UserError[] = [];
           input.lines.forEach((line, index) => {
             const field = ['input', 'lines', String(index)];
-            if (!prices.has(line.sku)) problems.push(userError('NOT_FOUND', `No product with sku ${line.sku}`, [...field, 'sku']));
+            if (!known.has(line.sku)) problems.push(userError('NOT_FOUND', `No product with sku ${line.sku}`, [...field, 'sku']));
             else if ((onHand.get(line.sku) ?? 0) < line.quantity) problems.push(insufficient([...field, 'quantity'], line.sku, input.locationId, line.quantity, onHand.get(line.sku) ?? 0));
           });
           if (problems.length) throw new DomainError(problems);
@@ -184,9 +184,8 @@ export class StockService {
             )
             INSERT INTO stock_movements (location_id, sku, delta, quantity_after, reason, reference)
             SELECT ${input.locationId}::uuid, taken.sku, -taken.quantity, taken.on_hand, 'SALE', ${input.orderId} FROM taken ORDER BY taken.sku`;
-          const result = { prices: skus.map((sku) => prices.get(sku)!) };
-          await tx.$executeRaw`INSERT INTO sale_allocations (order_id, location_id, lines) VALUES (${input.orderId}::uuid, ${input.locationId}::uuid, ${JSON.stringify(result)}::jsonb)`;
-          return result;
+          await tx.$executeRaw`INSERT INTO sale_allocations (order_id, location_id, lines) VALUES (${input.orderId}::uuid, ${input.locationId}::uuid, ${JSON.stringify(input.lines)}::jsonb)`;
+          return { lines: input.lines.length };
         });
       } catch (error) {
         if (attempt < 2 && isUniqueViolation(error)) continue;

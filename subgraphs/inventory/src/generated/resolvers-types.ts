@@ -64,8 +64,8 @@ export type AllocateSaleStockLine = {
 
 export type AllocateSaleStockResult = {
   __typename?: 'AllocateSaleStockResult';
-  /** Catalogue prices of the lines' products, in line order (null when refused). */
-  prices?: Maybe<Array<Scalars['Decimal']['output']>>;
+  /** True once the order's stock is taken (also on a repeat call for the same order). */
+  allocated: Scalars['Boolean']['output'];
   userErrors: Array<UserError>;
 };
 
@@ -515,6 +515,7 @@ export type ResolversTypes = ResolversObject<{
   AllocateSaleStockInput: AllocateSaleStockInput;
   AllocateSaleStockLine: AllocateSaleStockLine;
   AllocateSaleStockResult: ResolverTypeWrapper<AllocateSaleStockResult>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   CreateLocationInput: CreateLocationInput;
   CreateProductInput: CreateProductInput;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
@@ -522,7 +523,6 @@ export type ResolversTypes = ResolversObject<{
   ErrorCode: ErrorCode;
   InventoryChangePayload: ResolverTypeWrapper<Omit<InventoryChangePayload, 'level' | 'movement'> & { level?: Maybe<ResolversTypes['InventoryLevel']>, movement?: Maybe<ResolversTypes['StockMovement']> }>;
   InventoryLevel: ResolverTypeWrapper<InventoryLevelModel>;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   InventoryLevelConnection: ResolverTypeWrapper<Connection<InventoryLevelModel>>;
   InventoryLevelEdge: ResolverTypeWrapper<Omit<InventoryLevelEdge, 'node'> & { node: ResolversTypes['InventoryLevel'] }>;
   Location: ResolverTypeWrapper<LocationModel>;
@@ -560,13 +560,13 @@ export type ResolversParentTypes = ResolversObject<{
   AllocateSaleStockInput: AllocateSaleStockInput;
   AllocateSaleStockLine: AllocateSaleStockLine;
   AllocateSaleStockResult: AllocateSaleStockResult;
+  Boolean: Scalars['Boolean']['output'];
   CreateLocationInput: CreateLocationInput;
   CreateProductInput: CreateProductInput;
   DateTime: Scalars['DateTime']['output'];
   Decimal: Scalars['Decimal']['output'];
   InventoryChangePayload: Omit<InventoryChangePayload, 'level' | 'movement'> & { level?: Maybe<ResolversParentTypes['InventoryLevel']>, movement?: Maybe<ResolversParentTypes['StockMovement']> };
   InventoryLevel: InventoryLevelModel;
-  Boolean: Scalars['Boolean']['output'];
   InventoryLevelConnection: Connection<InventoryLevelModel>;
   InventoryLevelEdge: Omit<InventoryLevelEdge, 'node'> & { node: ResolversParentTypes['InventoryLevel'] };
   Location: LocationModel;
@@ -601,7 +601,7 @@ export type AddressResolvers<ContextType = Context, ParentType extends Resolvers
 }>;
 
 export type AllocateSaleStockResultResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AllocateSaleStockResult'] = ResolversParentTypes['AllocateSaleStockResult']> = ResolversObject<{
-  prices?: Resolver<Maybe<Array<ResolversTypes['Decimal']>>, ParentType, ContextType>;
+  allocated?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 }>;
 

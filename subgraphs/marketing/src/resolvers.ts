@@ -1,0 +1,20 @@
+import { mutationPayload, scalarResolvers } from '@joinery/core';
+import type { Resolvers } from './generated/resolvers-types';
+
+/** Thin: each resolver translates GraphQL to one service call. */
+export const resolvers: Resolvers = {
+  ...scalarResolvers,
+  Query: {
+    campaign: (_root, { id }, { campaigns }) => campaigns.campaign(id),
+    campaigns: (_root, args, { campaigns }) => campaigns.list(args, args.filter ?? {}),
+  },
+  Mutation: {
+    createCampaign: (_root, { input }, { campaigns }) => mutationPayload(() => campaigns.create(input)),
+    updateCampaign: (_root, { input }, { campaigns }) => mutationPayload(() => campaigns.update(input)),
+  },
+  Campaign: {
+    __resolveReference: (reference, { campaigns }) => campaigns.campaign(reference.id),
+    targetLocations: (campaign) => (campaign.targetLocationIds ?? []).map((id) => ({ id })),
+    targetProducts: (campaign) => (campaign.targetSkus ?? []).map((sku) => ({ sku })),
+  },
+};

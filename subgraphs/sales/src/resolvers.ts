@@ -1,0 +1,36 @@
+import { mutationPayload, scalarResolvers } from '@joinery/core';
+import type { Resolvers } from './generated/resolvers-types';
+
+/** Thin: each resolver translates GraphQL to one service call. */
+export const resolvers: Resolvers = {
+  ...scalarResolvers,
+  Query: {
+    order: (_root, { id }, { orders }) => orders.order(id),
+    orders: (_root, args, { orders }) => orders.list(args, args.filter ?? {}),
+  },
+  Mutation: {
+    recordSale: (_root, { input }, { sales }) => mutationPayload(() => sales.record(input)),
+  },
+  SalesOrder: {
+    __resolveReference: (reference, { orders }) => orders.order(reference.id),
+    location: (order) => ({ id: order.locationId }),
+    lines: (order, _args, { orders }) => orders.linesOf(order.id),
+    campaign: (order) => (order.campaignId ? { id: order.campaignId } : null),
+  },
+  SalesOrderLine: {
+    product: (line) => ({ sku: line.sku }),
+  },
+  Location: {
+    __resolveReference: (reference) => ({ id: reference.id }),
+    salesSummary: (location, range, { summaries }) => summaries.location(location.id, range),
+    sales: (location, { from, to, ...page }, { orders }) => orders.list(page, { locationIds: [location.id], from, to }),
+  },
+  Product: {
+    __resolveReference: (reference) => ({ sku: reference.sku }),
+    salesSummary: (product, range, { summaries }) => summaries.product(product.sku, range),
+  },
+  Campaign: {
+    __resolveReference: (reference) => ({ id: reference.id }),
+    performance: (campaign, range, { summaries }) => summaries.campaign(campaign.id, range),
+  },
+};

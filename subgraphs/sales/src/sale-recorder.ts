@@ -1,0 +1,225 @@
+import Decimal from 'decimal.js';
+import {
+  DomainError,
+  graphQLError,
+  InputErrors,
+  isUuid,
+  requestHash,
+  SubgraphUnavailableError,
+  userError,
+  uuidv7,
+  type InventoryDirectory,
+  type UserError,
+} from '@joinery/core';
+import { Prisma, type PaymentMethod, type PrismaClient, type SalesOrder } from './generated/prisma/client';
+import type { CampaignDirectory } from './campaign-directory';
+import type { StockAllocator } from './stock-allocator';
+
+const MAX_LINES = 100;
+const MAX_QUANTITY = 10_000;
+const FUTURE_SKEW_MS = 5 * 60_000;
+
+export interface RecordSaleInput {
+  locationId: string;
+  lines: { sku: string; quantity: number; unitPrice?: Decimal | null; discount?: Decimal | null }[];
+  customerId?: string | null;
+  campaignId?: string | null;
+  paymentMethod: PaymentMethod;
+  orderedAt?: Date | null;
+  idempotencyKey?: string | null;
+}
+
+/** The validated sale as stored on the order, enough to finish it after a crash. */
+interface SaleRequest {
+  locationId: string;
+  lines: { sku: string; quantity: number; unitPrice: string; discount: string }[];
+}
+
+/**
+ * Records a sale and takes its stock from the inventory subgraph, which owns it. The order is
+ * written first as PENDING (the intent), the stock is then allocated under the order's id (idempotent
+ * there), and only then is the order CONFIRMED. A crash or an outage between the steps leaves a
+ * PENDING order that a retry with the same idempotency key, or the recovery sweep, finishes: the
+ * order becomes visible exactly when its stock is gone, or is REJECTED with its stock untouched.
+ */
+export class SaleRecorder {
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly inventory: InventoryDirectory,
+    private readonly allocator: StockAllocator,
+    private readonly campaigns: CampaignDirectory,
+  ) {}
+
+  async record(input: RecordSaleInput): Promise<{ order: SalesOrder }> {
+    const orderedAt = this.validate(input);
+    const { idempotencyKey, ...rest } = input;
+    const key = idempotencyKey ?? `auto:${uuidv7()}`;
+    const hash = requestHash(rest);
+
+    const existing = await this.prisma.salesOrder.findUnique({ where: { idempotencyKey: key } });
+    if (existing) return this.replay(existing, hash);
+
+    const request = await this.resolve(input);
+    const lines = request.lines.map((line) => ({ ...line, total: new Decimal(line.unitPrice).times(line.quantity).minus(line.discount) }));
+    const subtotal = lines.reduce((sum, line) => sum.plus(new Decimal(line.unitPrice).times(line.quantity)), new Decimal(0));
+    const discountTotal = lines.reduce((sum, line) => sum.plus(line.discount), new Decimal(0));
+    let order: SalesOrder;
+    try {
+      order = await this.prisma.salesOrder.create({
+        data: {
+          id: uuidv7(),
+          locationId: input.locationId,
+          status: 'PENDING',
+          orderedAt,
+          customerId: input.customerId ?? null,
+          campaignId: input.campaignId ?? null,
+          paymentMethod: input.paymentMethod,
+          subtotal: subtotal.toFixed(2),
+          discountTotal: discountTotal.toFixed(2),
+          totalAmount: subtotal.minus(discountTotal).toFixed(2),
+          unitCount: lines.reduce((sum, line) => sum + line.quantity, 0),
+          idempotencyKey: key,
+          requestHash: hash,
+          request: request as unknown as Prisma.InputJsonValue,
+        },
+      });
+    } catch (error) {
+      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
+        return this.replay((await this.prisma.salesOrder.findUnique({ where: { idempotencyKey: key } }))!, hash);
+      }
+      throw error;
+    }
+    return { order: await this.finish(order) };
+  }
+
+  /**
+   * Finishes PENDING orders left by a crash or an outage. Safe to run from several processes at
+   * once: allocation is idempotent per order and confirmation only moves PENDING orders.
+   */
+  async resumePending(olderThanMs: number, limit = 100): Promise<{ confirmed: number; rejected: number; stillPending: number }> {
+    const pending = await this.prisma.salesOrder.findMany({
+      where: { status: 'PENDING', createdAt: { lt: new Date(Date.now() - olderThanMs) } },
+      orderBy: { createdAt: 'asc' },
+      take: limit,
+    });
+    const outcome = { confirmed: 0, rejected: 0, stillPending: 0 };
+    for (const order of pending) {
+      try {
+        await this.finish(order);
+        outcome.confirmed += 1;
+      } catch (error) {
+        if (error instanceof DomainError) outcome.rejected += 1;
+        else outcome.stillPending += 1;
+      }
+    }
+    return outcome;
+  }
+
+  private async replay(order: SalesOrder, hash: string): Promise<{ order: SalesOrder }> {
+    if (order.requestHash !== hash) {
+      throw new DomainError(userError('CONFLICT', `idempotencyKey ${JSON.stringify(order.idempotencyKey)} was already used for a different sale`, ['input', 'idempotencyKey']));
+    }
+    return { order: await this.finish(order) };
+  }
+
+  private async finish(order: SalesOrder): Promise<SalesOrder> {
+    if (order.status === 'CONFIRMED') return order;
+    if (order.status === 'REJECTED') throw new DomainError(order.rejection as unknown as UserError[]);
+    const request = order.request as unknown as SaleRequest;
+    let refused: UserError[];
+    try {
+      refused = await this.allocator.allocate({ orderId: order.id, locationId: request.locationId, lines: request.lines.map(({ sku, quantity }) => ({ sku, quantity })) });
+    } catch (error) {
+      if (error instanceof SubgraphUnavailableError) {
+        throw graphQLError('UNAVAILABLE', `Sale ${order.id} is recorded but its stock could not be confirmed yet (${error.message}); retry with the same idempotencyKey, or it will be finished automatically`, { orderId: order.id });
+      }
+      throw error;
+    }
+    if (refused.length) {
+      await this.prisma.salesOrder.updateMany({ where: { id: order.id, status: 'PENDING' }, data: { status: 'REJECTED', rejection: refused as unknown as Prisma.InputJsonValue, updatedAt: new Date() } });
+      const settled = (await this.prisma.salesOrder.findUnique({ where: { id: order.id } }))!;
+      return this.finish(settled);
+    }
+    await this.prisma.$transaction(async (tx) => {
+      const moved = await tx.salesOrder.updateMany({ where: { id: order.id, status: 'PENDING' }, data: { status: 'CONFIRMED', updatedAt: new Date() } });
+      if (moved.count === 0) return;
+      await tx.salesOrderLine.createMany({
+        data: request.lines.map((line, index) => ({
+          orderId: order.id,
+          lineNumber: index + 1,
+          sku: line.sku,
+          quantity: line.quantity,
+          unitPrice: line.unitPrice,
+          discount: line.discount,
+          lineTotal: new Decimal(line.unitPrice).times(line.quantity).minus(line.discount).toFixed(2),
+          locationId: order.locationId,
+          orderedAt: order.orderedAt,
+        })),
+      });
+    });
+    return (await this.prisma.salesOrder.findUnique({ where: { id: order.id } }))!;
+  }
+
+  private validate(input: RecordSaleInput): Date {
+    const errors = new InputErrors();
+    if (!isUuid(input.locationId)) errors.add(['input', 'locationId'], `No location with id ${input.locationId}`, 'NOT_FOUND');
+    if (input.campaignId != null && !isUuid(input.campaignId)) errors.add(['input', 'campaignId'], `No campaign with id ${input.campaignId}`, 'NOT_FOUND');
+    if (!input.lines.length) errors.add(['input', 'lines'], 'a sale needs at least one line');
+    if (input.lines.length > MAX_LINES) errors.add(['input', 'lines'], `a sale has at most ${MAX_LINES} lines; got ${input.lines.length}`);
+    const seen = new Set<string>();
+    input.lines.forEach((line, index) => {
+      const field = (name: string) => ['input', 'lines', String(index), name];
+      if (seen.has(line.sku)) errors.add(field('sku'), `sku ${line.sku} appears more than once; put its whole quantity on one line`);
+      seen.add(line.sku);
+      errors.integer(field('quantity'), line.quantity, { min: 1, max: MAX_QUANTITY });
+      if (line.unitPrice != null) errors.money(field('unitPrice'), line.unitPrice);
+      if (line.discount != null) {
+        errors.money(field('discount'), line.discount);
+        if (line.unitPrice != null && line.discount.greaterThan(line.unitPrice.times(line.quantity))) {
+          errors.add(field('discount'), `discount ${line.discount.toFixed(2)} exceeds the line's value ${line.unitPrice.times(line.quantity).toFixed(2)}`);
+        }
+      }
+    });
+    if (input.customerId != null) errors.text(['input', 'customerId'], input.customerId, { max: 100 });
+    if (input.idempotencyKey != null) errors.text(['input', 'idempotencyKey'], input.idempotencyKey, { max: 200 });
+    const orderedAt = input.orderedAt ?? new Date();
+    if (orderedAt.getTime() > Date.now() + FUTURE_SKEW_MS) errors.add(['input', 'orderedAt'], `orderedAt ${orderedAt.toISOString()} is in the future`);
+    if (orderedAt.getUTCFullYear() < 2000) errors.add(['input', 'orderedAt'], `orderedAt ${orderedAt.toISOString()} is before 2000`);
+    errors.throwIfAny();
+    return orderedAt;
+  }
+
+  /** Checks what other subgraphs own (location, products, campaign) before anything is written, and fixes each line's price. */
+  private async resolve(input: RecordSaleInput): Promise<SaleRequest> {
+    let catalogue: Awaited<ReturnType<InventoryDirectory['lookup']>>;
+    let campaignExists: boolean;
+    try {
+      [catalogue, campaignExists] = await Promise.all([
+        this.inventory.lookup({ locationIds: [input.locationId], skus: input.lines.map((line) => line.sku) }),
+        input.campaignId ? this.campaigns.exists(input.campaignId) : true,
+      ]);
+    } catch (error) {
+      if (error instanceof SubgraphUnavailableError) throw graphQLError('UNAVAILABLE', `${error.message}; nothing was recorded, retry later`);
+      throw error;
+    }
+    const { prices } = catalogue;
+    const errors = new InputErrors();
+    if (catalogue.missingLocations.length) errors.add(['input', 'locationId'], `No location with id ${input.locationId}`, 'NOT_FOUND');
+    if (!campaignExists) errors.add(['input', 'campaignId'], `No campaign with id ${input.campaignId}`, 'NOT_FOUND');
+    const lines = input.lines.map((line, index) => {
+      const catalogPrice = prices.get(line.sku);
+      const unitPrice = line.unitPrice ?? (catalogPrice ? new Decimal(catalogPrice) : null);
+      if (!catalogPrice || !unitPrice) {
+        errors.add(['input', 'lines', String(index), 'sku'], `No product with sku ${line.sku}`, 'NOT_FOUND');
+        return { sku: line.sku, quantity: line.quantity, unitPrice: '0.00', discount: '0.00' };
+      }
+      const discount = line.discount ?? new Decimal(0);
+      if (discount.greaterThan(unitPrice.times(line.quantity))) {
+        errors.add(['input', 'lines', String(index), 'discount'], `discount ${discount.toFixed(2)} exceeds the line's value ${unitPrice.times(line.quantity).toFixed(2)}`);
+      }
+      return { sku: line.sku, quantity: line.quantity, unitPrice: unitPrice.toFixed(2), discount: discount.toFixed(2) };
+    });
+    errors.throwIfAny();
+    return { locationId: input.locationId, lines };
+  }
+}

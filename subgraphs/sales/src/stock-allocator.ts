@@ -1,0 +1,21 @@
+import type { SubgraphClient, UserError } from '@joinery/core';
+
+/** Takes a sale's stock in the inventory subgraph; an empty list means it is taken. */
+export interface StockAllocator {
+  allocate(input: { orderId: string; locationId: string; lines: { sku: string; quantity: number }[] }): Promise<UserError[]>;
+}
+
+const ALLOCATE = /* GraphQL */ `
+  mutation AllocateSaleStock($input: AllocateSaleStockInput!) {
+    allocateSaleStock(input: $input) { allocated userErrors { field message code } }
+  }
+`;
+
+export function createStockAllocator(inventory: SubgraphClient): StockAllocator {
+  return {
+    async allocate(input) {
+      const { allocateSaleStock } = await inventory.request<{ allocateSaleStock: { allocated: boolean; userErrors: UserError[] } }>(ALLOCATE, { input });
+      return allocateSaleStock.userErrors.map((error) => ({ ...error, field: error.field ? [...error.field] : null }));
+    },
+  };
+}

@@ -1,0 +1,129 @@
+import DataLoader from 'dataloader';
+import Decimal from 'decimal.js';
+import { isUuid } from '@joinery/core';
+import { Prisma, type PrismaClient } from './generated/prisma/client';
+import type { CampaignPerformanceModel, SalesSummaryModel } from './models';
+
+export interface TimeRange {
+  from?: Date | null;
+  to?: Date | null;
+}
+
+interface RangedKey extends TimeRange {
+  id: string;
+}
+
+interface Totals {
+  key: string;
+  order_count: number;
+  units: number;
+  revenue: Prisma.Decimal | null;
+}
+
+const rangeOf = (key: TimeRange) => `${key.from?.toISOString() ?? ''}|${key.to?.toISOString() ?? ''}`;
+const cacheKeyFn = (key: RangedKey) => `${key.id}|${rangeOf(key)}`;
+
+function timeFilter(column: string, range: TimeRange): Prisma.Sql {
+  const parts = [Prisma.sql`TRUE`];
+  if (range.from) parts.push(Prisma.sql`${Prisma.raw(column)} >= ${range.from}`);
+  if (range.to) parts.push(Prisma.sql`${Prisma.raw(column)} < ${range.to}`);
+  return Prisma.join(parts, ' AND ');
+}
+
+export function summary(orderCount: number, unitsSold: number, revenue: Decimal.Value): SalesSummaryModel {
+  const total = new Decimal(revenue);
+  return {
+    orderCount,
+    unitsSold,
+    revenue: total.toFixed(2),
+    averageOrderValue: orderCount ? total.dividedBy(orderCount).toFixed(2, Decimal.ROUND_HALF_EVEN) : '0.00',
+  };
+}
+
+/**
+ * Groups keys asking for the same time range and answers each group with one GROUP BY, so a
+ * page of 100 products or locations costs one statement per distinct range, not 100.
+ */
+function rangedLoader<V>(load: (ids: string[], range: TimeRange) => Promise<Map<string, V>>, empty: () => V) {
+  return new DataLoader<RangedKey, V, string>(
+    async (keys) => {
+      const groups = new Map<string, RangedKey[]>();
+      for (const key of keys) groups.set(rangeOf(key), [...(groups.get(rangeOf(key)) ?? []), key]);
+      const answers = new Map<string, V>();
+      await Promise.all(
+        [...groups.values()].map(async (group) => {
+          const found = await load([...new Set(group.map((key) => key.id))], group[0]);
+          for (const key of group) answers.set(cacheKeyFn(key), found.get(key.id) ?? empty());
+        }),
+      );
+      return keys.map((key) => answers.get(cacheKeyFn(key))!);
+    },
+    { cacheKeyFn },
+  );
+}
+
+/** Aggregates over confirmed sales, computed in SQL. */
+export class SummaryService {
+  private readonly byLocation: DataLoader<RangedKey, SalesSummaryModel, string>;
+  private readonly byProduct: DataLoader<RangedKey, SalesSummaryModel, string>;
+  private readonly byCampaign: DataLoader<RangedKey, CampaignPerformanceModel, string>;
+
+  constructor(private readonly prisma: PrismaClient) {
+    const toSummaries = (rows: Totals[]) => new Map(rows.map((row) => [row.key, summary(row.order_count, row.units, row.revenue ?? 0)]));
+    this.byLocation = rangedLoader(
+      async (ids, range) =>
+        toSummaries(
+          await this.prisma.$queryRaw<Totals[]>`
+            SELECT location_id::text AS key, count(*)::int AS order_count, sum(unit_count)::int AS units, sum(total_amount) AS revenue
+            FROM sales_orders
+            WHERE status = 'CONFIRMED' AND location_id = ANY(${ids.filter(isUuid)}::uuid[]) AND ${timeFilter('ordered_at', range)}
+            GROUP BY location_id`,
+        ),
+      () => summary(0, 0, 0),
+    );
+    this.byProduct = rangedLoader(
+      async (skus, range) =>
+        toSummaries(
+          await this.prisma.$queryRaw<Totals[]>`
+            SELECT sku AS key, count(*)::int AS order_count, sum(quantity)::int AS units, sum(line_total) AS revenue
+            FROM sales_order_lines
+            WHERE sku = ANY(${skus}::text[]) AND ${timeFilter('ordered_at', range)}
+            GROUP BY sku`,
+        ),
+      () => summary(0, 0, 0),
+    );
+    this.byCampaign = rangedLoader(
+      async (ids, range) => {
+        const rows = await this.prisma.$queryRaw<(Totals & { location_id: string })[]>`
+          SELECT campaign_id::text AS key, location_id::text AS location_id, count(*)::int AS order_count, sum(unit_count)::int AS units, sum(total_amount) AS revenue
+          FROM sales_orders
+          WHERE status = 'CONFIRMED' AND campaign_id = ANY(${ids.filter(isUuid)}::uuid[]) AND ${timeFilter('ordered_at', range)}
+          GROUP BY campaign_id, location_id
+          ORDER BY campaign_id, revenue DESC, location_id`;
+        const performances = new Map<string, CampaignPerformanceModel>();
+        for (const row of rows) {
+          const performance = performances.get(row.key) ?? { orderCount: 0, unitsSold: 0, revenue: '0.00', byLocation: [] };
+          performance.orderCount += row.order_count;
+          performance.unitsSold += row.units;
+          performance.revenue = new Decimal(performance.revenue).plus(row.revenue?.toString() ?? 0).toFixed(2);
+          performance.byLocation.push({ location: { id: row.location_id }, orderCount: row.order_count, unitsSold: row.units, revenue: new Decimal(row.revenue?.toString() ?? 0).toFixed(2) });
+          performances.set(row.key, performance);
+        }
+        return performances;
+      },
+      () => ({ orderCount: 0, unitsSold: 0, revenue: '0.00', byLocation: [] }),
+    );
+  }
+
+  location(id: string, range: TimeRange): Promise<SalesSummaryModel> {
+    return this.byLocation.load({ id, ...range });
+  }
+
+  product(sku: string, range: TimeRange): Promise<SalesSummaryModel> {
+    return this.byProduct.load({ id: sku, ...range });
+  }
+
+  campaign(id: string, range: TimeRange): Promise<CampaignPerformanceModel> {
+    return this.byCampaign.load({ id, ...range });
+  }
+}
