@@ -6,6 +6,10 @@ import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { applyMigrations, type MigrationConnection } from './migrate';
 
+export interface SqlConnection {
+  query(sql: string, params?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
+}
+
 /** Where one subgraph keeps its data. */
 export type DatabaseTarget =
   | { kind: 'pglite'; /** A folder that survives restarts; in memory when omitted. */ dataDir?: string }
@@ -15,6 +19,11 @@ export interface Database {
   readonly target: DatabaseTarget;
   /** Hand this to the subgraph's generated PrismaClient as `adapter`. */
   readonly adapter: SqlDriverAdapterFactory;
+  /**
+   * Runs `fn` on one dedicated connection, outside Prisma: for bulk loads (seeding) and operator
+   * scripts that need BEGIN/COMMIT on the same connection.
+   */
+  withConnection<T>(fn: (connection: SqlConnection) => Promise<T>): Promise<T>;
   /** SQL statements sent since open (or the last reset): lets tests prove reads are batched. */
   readonly statements: { count: number; reset(): void };
   close(): Promise<void>;
@@ -67,6 +76,7 @@ export async function openDatabase(target: DatabaseTarget, migrationsDir: string
     await applyMigrations(connection, migrationsDir, null);
     return {
       target,
+      withConnection: (fn) => fn({ query: (sql, params) => client.query<Record<string, unknown>>(sql, params) }),
       adapter: counting(new PrismaPGlite(client), counter),
       statements: counter,
       close: () => client.close(),
@@ -93,6 +103,14 @@ export async function openDatabase(target: DatabaseTarget, migrationsDir: string
   }
   return {
     target,
+    async withConnection(fn) {
+      const connection = await pool.connect();
+      try {
+        return await fn({ query: async (sql, params) => ({ rows: (await connection.query(sql, params as unknown[])).rows }) });
+      } finally {
+        connection.release();
+      }
+    },
     adapter: counting(new PrismaPg(pool, { schema: target.schema }), counter),
     statements: counter,
     close: () => pool.end(),

@@ -1,0 +1,84 @@
+import { createInventoryDirectory, createSubgraphClient, type Database, type DatabaseTarget, type SubgraphName } from '@joinery/core';
+import { buildInventorySubgraph, openInventoryDatabase, type InventorySubgraph } from '@joinery/inventory';
+import { buildMarketingSubgraph, openMarketingDatabase, type MarketingSubgraph } from '@joinery/marketing';
+import { buildRouter, readSupergraph, type Router } from '@joinery/router';
+import { buildSalesSubgraph, openSalesDatabase, type SalesSubgraph } from '@joinery/sales';
+import { createCampaignDirectory } from '@joinery/sales/campaign-directory';
+import { createStockAllocator } from '@joinery/sales/stock-allocator';
+
+export interface StackOptions {
+  targets: Record<SubgraphName, DatabaseTarget>;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** 0 picks free ports (tests). */
+  ports: Record<SubgraphName | 'router', number>;
+  /** Called with each freshly migrated database before its subgraph starts (e.g. to seed it). */
+  prepare?: (name: SubgraphName, database: Database) => Promise<void>;
+  /** Default 5000 ms. */
+  subgraphCallTimeoutMs?: number;
+  /** Sale recovery sweep interval; off when omitted. */
+  saleRecoveryIntervalMs?: number;
+}
+
+export interface Stack {
+  inventory: InventorySubgraph;
+  sales: SalesSubgraph;
+  marketing: MarketingSubgraph;
+  router: Router;
+  urls: Record<SubgraphName | 'router', string>;
+  databases: Record<SubgraphName, Database>;
+  stop(): Promise<void>;
+}
+
+/** Starts the three subgraphs, each on its own port and database, and the router in front of them. */
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const host = options.host ?? '127.0.0.1';
+  const timeout = options.subgraphCallTimeoutMs ?? 5_000;
+  const [inventoryDb, salesDb, marketingDb] = await Promise.all([
+    openInventoryDatabase(options.targets.inventory),
+    openSalesDatabase(options.targets.sales),
+    openMarketingDatabase(options.targets.marketing),
+  ]);
+  const databases = { inventory: inventoryDb, sales: salesDb, marketing: marketingDb };
+  if (options.prepare) {
+    for (const [name, database] of Object.entries(databases)) await options.prepare(name as SubgraphName, database);
+  }
+
+  const inventory = await buildInventorySubgraph({ database: inventoryDb });
+  const inventoryUrl = await inventory.listen(options.ports.inventory, host);
+  const inventoryClient = createSubgraphClient('inventory', inventoryUrl, timeout);
+  const directory = createInventoryDirectory(inventoryClient);
+
+  const marketing = await buildMarketingSubgraph({ database: marketingDb, inventory: directory });
+  const marketingUrl = await marketing.listen(options.ports.marketing, host);
+
+  const sales = await buildSalesSubgraph({
+    database: salesDb,
+    inventory: directory,
+    allocator: createStockAllocator(inventoryClient),
+    campaigns: createCampaignDirectory(createSubgraphClient('marketing', marketingUrl, timeout)),
+    recoveryIntervalMs: options.saleRecoveryIntervalMs,
+  });
+  const salesUrl = await sales.listen(options.ports.sales, host);
+
+  const router = await buildRouter({
+    supergraphSdl: readSupergraph(),
+    subgraphUrls: { inventory: inventoryUrl, sales: salesUrl, marketing: marketingUrl },
+  });
+  const routerUrl = await router.listen(options.ports.router, host);
+
+  return {
+    inventory,
+    sales,
+    marketing,
+    router,
+    databases,
+    urls: { router: routerUrl, inventory: inventoryUrl, sales: salesUrl, marketing: marketingUrl },
+    async stop() {
+      await router.stop();
+      await sales.stop();
+      await marketing.stop();
+      await inventory.stop();
+    },
+  };
+}
