@@ -14,8 +14,10 @@ export function parseDateTime(value: unknown): Date {
     throw badInput(`DateTime must be an ISO 8601 string with a time zone offset, e.g. "2026-03-01T09:30:00Z"; got ${JSON.stringify(value)}`);
   }
   const date = new Date(value);
-  const [, month, day] = value.slice(0, 10).split('-').map(Number);
-  if (Number.isNaN(date.getTime()) || month < 1 || month > 12 || day < 1 || day > 31) {
+  const [year, month, day] = value.slice(0, 10).split('-').map(Number);
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  const [hour, minute] = value.slice(11, 16).split(':').map(Number);
+  if (Number.isNaN(date.getTime()) || month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59) {
     throw badInput(`DateTime ${JSON.stringify(value)} is not a real date`);
   }
   return date;
