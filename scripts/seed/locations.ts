@@ -7,6 +7,12 @@ const ONLINE_SHARE = 0.3;
 /** Later stores in a city are neighbourhood shops, smaller than the first. */
 const LATER_STORE_WEIGHT = 0.65;
 
+/**
+ * Location ids take their time bits from a fixed date rather than the opening date, which moves
+ * with `until`: the same seed then gives the same ids on every run, handy for saved queries.
+ */
+const stableId = (rng: Rng, index: number) => rng.uuid(Date.UTC(2021, 0, 4) + index * DAY_MS);
+
 export function warehouseCount(locations: number): number {
   return Math.min(WAREHOUSES.length, Math.max(2, Math.round(locations / 16)));
 }
@@ -23,7 +29,7 @@ export function generateLocations(rng: Rng, count: number, historyStart: Date): 
 
   const onlineOpened = opened();
   locations.push({
-    id: rng.uuid(onlineOpened.getTime()), code: 'WEB-ONLINE-1', name: 'Online Store', kind: 'ONLINE',
+    id: stableId(rng, locations.length), code: 'WEB-ONLINE-1', name: 'Online Store', kind: 'ONLINE',
     addressLine1: streetLine(HEAD_OFFICE.country, HEAD_OFFICE.street, HEAD_OFFICE.number), addressLine2: HEAD_OFFICE.line2,
     city: HEAD_OFFICE.city, region: HEAD_OFFICE.region, postalCode: HEAD_OFFICE.postalCode, country: HEAD_OFFICE.country,
     timezone: HEAD_OFFICE.timezone, createdAt: onlineOpened, salesShare: ONLINE_SHARE, supplierId: null,
@@ -32,7 +38,7 @@ export function generateLocations(rng: Rng, count: number, historyStart: Date): 
   for (const site of warehouses) {
     const createdAt = opened();
     locations.push({
-      id: rng.uuid(createdAt.getTime()), code: `${site.code}-WH-1`, name: `${site.city} Distribution Centre`, kind: 'WAREHOUSE',
+      id: stableId(rng, locations.length), code: `${site.code}-WH-1`, name: `${site.city} Distribution Centre`, kind: 'WAREHOUSE',
       addressLine1: streetLine(site.country, site.street, site.number), addressLine2: null, city: site.city, region: site.region,
       postalCode: site.postalCode, country: site.country, timezone: site.timezone, createdAt, salesShare: 0, supplierId: null,
     });
@@ -48,7 +54,7 @@ export function generateLocations(rng: Rng, count: number, historyStart: Date): 
     const number = site.number + 10 * round;
     const createdAt = opened();
     locations.push({
-      id: rng.uuid(createdAt.getTime()), code: `${city.code}-STORE-${nth + 1}`, name: `${city.name} ${site.district}${round ? ` ${round + 1}` : ''}`, kind: 'STORE',
+      id: stableId(rng, locations.length), code: `${city.code}-STORE-${nth + 1}`, name: `${city.name} ${site.district}${round ? ` ${round + 1}` : ''}`, kind: 'STORE',
       addressLine1: streetLine(city.country, site.street, number), addressLine2: site.line2 ?? null, city: city.name, region: city.region,
       postalCode: site.postalCode, country: city.country, timezone: city.timezone, createdAt, salesShare: 0, supplierId: null,
     });

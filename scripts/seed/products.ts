@@ -12,7 +12,8 @@ export function apportion(total: number, shares: readonly number[]): number[] {
   const exact = shares.map((share) => (total * share) / sum);
   const counts = exact.map(Math.floor);
   const order = exact.map((value, i) => [value - counts[i], i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
-  for (let k = 0; k < total - counts.reduce((a, b) => a + b, 0); k += 1) counts[order[k % order.length][1]] += 1;
+  const missing = total - counts.reduce((a, b) => a + b, 0);
+  for (let k = 0; k < missing; k += 1) counts[order[k % order.length][1]] += 1;
   return counts;
 }
 

@@ -1,0 +1,2 @@
+export * from './seed/index';
+export { seedDemoData } from './seed-demo-data';

@@ -1,0 +1,33 @@
+import type { Brand } from './brand';
+import { formatCents } from './money';
+import { arrayLiteral, inTransaction, type SqlExecutor } from './sql';
+
+/** Rows per statement; 11 parameters each stays far below PostgreSQL's 65,535. */
+const BATCH = 1_000;
+
+/**
+ * Campaigns, in one transaction. Multi-row VALUES rather than unnest: the target lists are
+ * arrays themselves, which unnest would flatten, and a brand has only a handful of campaigns.
+ */
+export async function seedMarketing(sql: SqlExecutor, brand: Brand): Promise<void> {
+  await inTransaction(sql, async () => {
+    for (let start = 0; start < brand.campaigns.length; start += BATCH) {
+      const campaigns = brand.campaigns.slice(start, start + BATCH);
+      const params: unknown[] = [];
+      const rows = campaigns.map((c) => {
+        const values = [
+          c.id, c.name, c.channel, c.status, c.startsAt.toISOString(), c.endsAt?.toISOString() ?? null, formatCents(c.budgetCents),
+          arrayLiteral(c.targetLocationIds), arrayLiteral(c.targetSkus), c.createdAt.toISOString(), c.createdAt.toISOString(),
+        ];
+        const casts = ['uuid', 'text', 'campaign_channel', 'campaign_status', 'timestamptz', 'timestamptz', 'numeric', 'uuid[]', 'text[]', 'timestamptz', 'timestamptz'];
+        const placeholders = values.map((value, i) => `$${params.push(value)}::${casts[i]}`);
+        return `(${placeholders.join(', ')})`;
+      });
+      await sql.query(
+        `INSERT INTO campaigns (id, name, channel, status, starts_at, ends_at, budget, target_location_ids, target_skus, created_at, updated_at) VALUES ${rows.join(', ')}`,
+        params,
+      );
+    }
+    await sql.query('ANALYZE campaigns');
+  });
+}

@@ -1,0 +1,75 @@
+import { createHash } from 'node:crypto';
+import type { Brand } from './brand';
+import type { Order } from './model';
+import { formatCents } from './money';
+import { inTransaction, insertColumns, Pipeline, type Cell, type ColumnSpec, type SqlExecutor } from './sql';
+
+const ORDER_BATCH = 2_000;
+
+const ORDER_COLUMNS: ColumnSpec[] = [
+  ['id', 'uuid'], ['location_id', 'uuid'], ['status', 'order_status'], ['ordered_at', 'timestamptz'], ['customer_id', 'text'],
+  ['campaign_id', 'uuid'], ['payment_method', 'payment_method'], ['subtotal', 'numeric'], ['discount_total', 'numeric'],
+  ['total_amount', 'numeric'], ['unit_count', 'int4'], ['idempotency_key', 'text'], ['request_hash', 'text'], ['request', 'jsonb'],
+  ['created_at', 'timestamptz'], ['updated_at', 'timestamptz'],
+];
+const LINE_COLUMNS: ColumnSpec[] = [
+  ['order_id', 'uuid'], ['line_number', 'int4'], ['sku', 'text'], ['quantity', 'int4'], ['unit_price', 'numeric'], ['discount', 'numeric'],
+  ['line_total', 'numeric'], ['location_id', 'uuid'], ['ordered_at', 'timestamptz'],
+];
+
+/**
+ * The recordSale input that would have produced the order. Keys are sorted and absent values
+ * left out, so the hash below matches a hash of the input normalised that way.
+ */
+export function saleRequest(order: Order): Record<string, unknown> {
+  return {
+    ...(order.campaignId ? { campaignId: order.campaignId } : {}),
+    ...(order.customerId ? { customerId: order.customerId } : {}),
+    idempotencyKey: idempotencyKey(order),
+    lines: order.lines.map((line) => ({ ...(line.discountCents ? { discount: formatCents(line.discountCents) } : {}), quantity: line.quantity, sku: line.sku })),
+    locationId: order.locationId,
+    orderedAt: order.orderedAt.toISOString(),
+    paymentMethod: order.paymentMethod,
+  };
+}
+
+export const idempotencyKey = (order: Order) => `seed-${order.id}`;
+
+function batchColumns(orders: readonly Order[]): { orders: Cell[][]; lines: Cell[][] } {
+  const o: Cell[][] = ORDER_COLUMNS.map(() => []);
+  const l: Cell[][] = LINE_COLUMNS.map(() => []);
+  for (const order of orders) {
+    const orderedAt = order.orderedAt.toISOString();
+    const request = JSON.stringify(saleRequest(order));
+    const row: Cell[] = [
+      order.id, order.locationId, 'CONFIRMED', orderedAt, order.customerId, order.campaignId, order.paymentMethod,
+      formatCents(order.subtotalCents), formatCents(order.discountCents), formatCents(order.totalCents), order.unitCount,
+      idempotencyKey(order), createHash('sha256').update(request).digest('hex'), request, orderedAt, orderedAt,
+    ];
+    row.forEach((cell, c) => o[c].push(cell));
+    order.lines.forEach((line, i) => {
+      const cells: Cell[] = [
+        order.id, i + 1, line.sku, line.quantity, formatCents(line.unitPriceCents), formatCents(line.discountCents),
+        formatCents(line.lineTotalCents), order.locationId, orderedAt,
+      ];
+      cells.forEach((cell, c) => l[c].push(cell));
+    });
+  }
+  return { orders: o, lines: l };
+}
+
+/** Every order and its lines, as CONFIRMED sales, in one transaction. */
+export async function seedSales(sql: SqlExecutor, brand: Brand): Promise<void> {
+  await inTransaction(sql, async () => {
+    const pipeline = new Pipeline();
+    for (const orders of brand.orderBatches(ORDER_BATCH)) {
+      const batch = batchColumns(orders);
+      await pipeline.send(async () => {
+        await insertColumns(sql, 'sales_orders', ORDER_COLUMNS, batch.orders);
+        await insertColumns(sql, 'sales_order_lines', LINE_COLUMNS, batch.lines);
+      });
+    }
+    await pipeline.drain();
+    await sql.query('ANALYZE sales_orders, sales_order_lines');
+  });
+}
