@@ -24,7 +24,9 @@ export function createLoaders(prisma: PrismaClient): Loaders {
     product: new DataLoader(async (skus) => byKey(skus, await prisma.product.findMany({ where: { sku: { in: [...skus] } } }), (row) => row.sku)),
     levelsBySku: new DataLoader(async (skus) => {
       const rows = await prisma.inventoryLevel.findMany({ where: { sku: { in: [...skus] } }, orderBy: [{ sku: 'asc' }, { locationId: 'asc' }] });
-      return skus.map((sku) => rows.filter((row) => row.sku === sku));
+      const bySku = new Map<string, InventoryLevel[]>();
+      for (const row of rows) bySku.set(row.sku, [...(bySku.get(row.sku) ?? []), row]);
+      return skus.map((sku) => bySku.get(sku) ?? []);
     }),
   };
 }
