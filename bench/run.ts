@@ -147,10 +147,21 @@ async function main(): Promise<void> {
     figures.push(await load(url, saleScenario, router.child.pid!, memory));
     console.log(figures.at(-1));
 
-    await new Promise((r) => setTimeout(r, 500));
-    const ordersAfter = Number((await sql.query(`SELECT count(*) FROM bench_sales.sales_orders WHERE status = 'CONFIRMED'`)).rows[0].count);
-    const pending = Number((await sql.query(`SELECT count(*) FROM bench_sales.sales_orders WHERE status <> 'CONFIRMED' AND idempotency_key LIKE $1`, [`bench-${runId}-%`])).rows[0].count);
-    const stockAfter = await stockOfSoldLevels();
+    // Requests still in flight when the load stops finish on the server: wait until nothing moves.
+    const snapshot = async () => ({
+      orders: Number((await sql.query(`SELECT count(*) FROM bench_sales.sales_orders WHERE status = 'CONFIRMED'`)).rows[0].count),
+      pending: Number((await sql.query(`SELECT count(*) FROM bench_sales.sales_orders WHERE status <> 'CONFIRMED' AND idempotency_key LIKE $1`, [`bench-${runId}-%`])).rows[0].count),
+      stock: await stockOfSoldLevels(),
+    });
+    let settled = await snapshot();
+    for (let attempt = 0; attempt < 30; attempt += 1) {
+      await new Promise((r) => setTimeout(r, 1_000));
+      const next = await snapshot();
+      const stable = next.orders === settled.orders && next.stock === settled.stock && next.pending === settled.pending;
+      settled = next;
+      if (stable && next.pending === 0) break;
+    }
+    const { orders: ordersAfter, pending, stock: stockAfter } = settled;
     const newOrders = ordersAfter - ordersBefore;
     const unitsTaken = stockBefore - stockAfter;
     const consistent = unitsTaken === newOrders * 3 && pending === 0;
