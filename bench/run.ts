@@ -69,7 +69,7 @@ async function load(url: string, scenario: Scenario, routerPid: number, memory: 
     duration: SECONDS,
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    requests: [{ setupRequest: (request: Record<string, unknown>) => ({ ...request, body: scenario.body() }) }],
+    requests: [{ setupRequest: (request) => ({ ...request, body: scenario.body() }) }],
   });
   clearInterval(sampler);
   return { name: scenario.name, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.timeouts, non2xx: result.non2xx };
