@@ -13,15 +13,6 @@ export const ErrorCode = {
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
-const httpStatus: Partial<Record<ErrorCode, number>> = {
-  NOT_FOUND: 404,
-  FORBIDDEN: 403,
-  UNAUTHENTICATED: 401,
-  BAD_USER_INPUT: 400,
-  CONFLICT: 409,
-  UNAVAILABLE: 503,
-};
-
 /** A domain failure returned in a mutation payload; the mutation changed nothing. */
 export interface UserError {
   field: string[] | null;
@@ -44,11 +35,12 @@ export class DomainError extends Error {
   }
 }
 
+/**
+ * A GraphQL error with one of our codes. No HTTP status is set here: a subgraph must answer 200 so
+ * the router passes the error and its code on to the client instead of treating it as an outage.
+ */
 export function graphQLError(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}): GraphQLError {
-  const status = httpStatus[code];
-  return new GraphQLError(message, {
-    extensions: { code, ...extensions, ...(status ? { http: { status } } : {}) },
-  });
+  return new GraphQLError(message, { extensions: { code, ...extensions } });
 }
 
 /**

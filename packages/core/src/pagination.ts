@@ -69,6 +69,13 @@ export function connection<T, TCursor>(
   };
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/** Cursor shapes: each list checks the whole cursor, so a forged one never reaches SQL. */
 export const isString = (key: unknown): key is string => typeof key === 'string';
-export const isStringPair = (key: unknown): key is [string, string] =>
-  Array.isArray(key) && key.length === 2 && key.every((part) => typeof part === 'string');
+export const isSequenceId = (key: unknown): key is string => typeof key === 'string' && /^\d{1,18}$/.test(key);
+export const isTextAndUuid = (key: unknown): key is [string, string] =>
+  Array.isArray(key) && key.length === 2 && typeof key[0] === 'string' && typeof key[1] === 'string' && UUID.test(key[1]);
+export const isInstantAndUuid = (key: unknown): key is [string, string] =>
+  isTextAndUuid(key) && ISO_INSTANT.test(key[0]) && !Number.isNaN(Date.parse(key[0]));

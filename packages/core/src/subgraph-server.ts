@@ -40,7 +40,14 @@ export async function buildSubgraphServer<TContext extends BaseContext>(options:
   const schema = buildSubgraphSchema([
     { typeDefs: parse(readFileSync(options.schemaPath, 'utf8')), resolvers: options.resolvers as GraphQLResolverMap<unknown> },
   ]);
-  const apollo = new ApolloServer<BaseContext>({ schema, formatError: maskInternalErrors(options.name), csrfPrevention: true, plugins: [ApolloServerPluginInlineTraceDisabled()] });
+  const apollo = new ApolloServer<BaseContext>({
+    schema,
+    formatError: maskInternalErrors(options.name),
+    csrfPrevention: true,
+    // The router treats a non-2xx subgraph answer as a transport failure and drops its error codes.
+    status400ForVariableCoercionErrors: false,
+    plugins: [ApolloServerPluginInlineTraceDisabled()],
+  });
   await apollo.start();
   const http = createGraphQLHttpServer<BaseContext>({
     server: apollo,

@@ -1,5 +1,5 @@
 import type Decimal from 'decimal.js';
-import { connection, DomainError, InputErrors, isString, isStringPair, isUuid, readPage, userError, uuidv7, type PageArgs } from '@joinery/core';
+import { connection, DomainError, InputErrors, isString, isTextAndUuid, isUuid, readPage, userError, uuidv7, type PageArgs } from '@joinery/core';
 import { Prisma, type Location, type LocationKind, type PrismaClient, type Product } from './generated/prisma/client';
 import type { Loaders } from './loaders';
 
@@ -47,7 +47,7 @@ export class CatalogService {
   constructor(private readonly prisma: PrismaClient, private readonly loaders: Loaders) {}
 
   async listLocations(args: PageArgs, filter: LocationFilter = {}) {
-    const page = readPage(args, isStringPair);
+    const page = readPage(args, isTextAndUuid);
     const where: Prisma.LocationWhereInput = {
       ...(filter.kinds?.length ? { kind: { in: filter.kinds } } : {}),
       ...(filter.query?.trim()

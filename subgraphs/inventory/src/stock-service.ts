@@ -1,4 +1,4 @@
-import { connection, DomainError, InputErrors, isString, isUuid, readPage, requestHash, userError, type PageArgs, type UserError } from '@joinery/core';
+import { connection, DomainError, InputErrors, isSequenceId, isString, isUuid, readPage, requestHash, userError, type PageArgs, type UserError } from '@joinery/core';
 import { Prisma, type InventoryLevel, type PrismaClient, type StockMovement, type StockMovementReason } from './generated/prisma/client';
 import type { Loaders } from './loaders';
 
@@ -77,7 +77,7 @@ export class StockService {
   }
 
   async movements(locationId: string, sku: string, args: PageArgs) {
-    const page = readPage(args, isString);
+    const page = readPage(args, isSequenceId);
     const where: Prisma.StockMovementWhereInput = { locationId, sku };
     const rows = await this.prisma.stockMovement.findMany({
       where: page.after ? { ...where, id: { lt: BigInt(page.after) } } : where,
@@ -158,8 +158,13 @@ export class StockService {
     for (let attempt = 0; ; attempt += 1) {
       try {
         return await this.prisma.$transaction(async (tx) => {
-          const [done] = await tx.$queryRaw<{ lines: unknown[] }[]>`SELECT lines FROM sale_allocations WHERE order_id = ${input.orderId}::uuid`;
-          if (done) return { lines: done.lines.length };
+          // Claim the order first: a repeat call for the same order blocks on this row until the
+          // first commits (then finds it claimed) or rolls back (then takes its place).
+          const claimed = await tx.$queryRaw<{ order_id: string }[]>`
+            INSERT INTO sale_allocations (order_id, location_id, lines)
+            VALUES (${input.orderId}::uuid, ${input.locationId}::uuid, ${JSON.stringify(input.lines)}::jsonb)
+            ON CONFLICT (order_id) DO NOTHING RETURNING order_id`;
+          if (!claimed.length) return { lines: input.lines.length };
 
           const products = await tx.$queryRaw<{ sku: string }[]>`SELECT sku FROM products WHERE sku = ANY(${skus}::text[])`;
           const known = new Set(products.map((row) => row.sku));
@@ -184,7 +189,6 @@ export class StockService {
             )
             INSERT INTO stock_movements (location_id, sku, delta, quantity_after, reason, reference)
             SELECT ${input.locationId}::uuid, taken.sku, -taken.quantity, taken.on_hand, 'SALE', ${input.orderId} FROM taken ORDER BY taken.sku`;
-          await tx.$executeRaw`INSERT INTO sale_allocations (order_id, location_id, lines) VALUES (${input.orderId}::uuid, ${input.locationId}::uuid, ${JSON.stringify(input.lines)}::jsonb)`;
           return { lines: input.lines.length };
         });
       } catch (error) {

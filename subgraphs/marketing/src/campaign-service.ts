@@ -5,7 +5,7 @@ import {
   DomainError,
   graphQLError,
   InputErrors,
-  isStringPair,
+  isInstantAndUuid,
   isUuid,
   readPage,
   requestHash,
@@ -67,7 +67,7 @@ export class CampaignService {
   }
 
   async list(args: PageArgs, filter: CampaignFilter = {}) {
-    const page = readPage(args, isStringPair);
+    const page = readPage(args, isInstantAndUuid);
     const where: Prisma.CampaignWhereInput = {
       ...(filter.statuses?.length ? { status: { in: filter.statuses } } : {}),
       ...(filter.channels?.length ? { channel: { in: filter.channels } } : {}),

@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import { connection, graphQLError, isStringPair, isUuid, readPage, type PageArgs } from '@joinery/core';
+import { connection, graphQLError, isInstantAndUuid, isUuid, readPage, type PageArgs } from '@joinery/core';
 import type { Prisma, PrismaClient, SalesOrder, SalesOrderLine } from './generated/prisma/client';
 import type { TimeRange } from './summary-service';
 
@@ -37,7 +37,7 @@ export class OrderService {
   }
 
   async list(args: PageArgs, filter: OrderFilter = {}) {
-    const page = readPage(args, isStringPair);
+    const page = readPage(args, isInstantAndUuid);
     for (const [name, ids] of [['locationIds', filter.locationIds], ['campaignIds', filter.campaignIds]] as const) {
       const bad = ids?.find((id) => !isUuid(id));
       if (bad) throw graphQLError('BAD_USER_INPUT', `${name} contains ${JSON.stringify(bad)}, which is not an id`, { argumentName: 'filter' });

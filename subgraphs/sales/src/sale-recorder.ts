@@ -140,9 +140,9 @@ export class SaleRecorder {
       const settled = (await this.prisma.salesOrder.findUnique({ where: { id: order.id } }))!;
       return this.finish(settled);
     }
-    await this.prisma.$transaction(async (tx) => {
+    const confirmedHere = await this.prisma.$transaction(async (tx) => {
       const moved = await tx.salesOrder.updateMany({ where: { id: order.id, status: 'PENDING' }, data: { status: 'CONFIRMED', updatedAt: new Date() } });
-      if (moved.count === 0) return;
+      if (moved.count === 0) return false;
       await tx.salesOrderLine.createMany({
         data: request.lines.map((line, index) => ({
           orderId: order.id,
@@ -156,8 +156,12 @@ export class SaleRecorder {
           orderedAt: order.orderedAt,
         })),
       });
+      return true;
     });
-    return (await this.prisma.salesOrder.findUnique({ where: { id: order.id } }))!;
+    const settled = (await this.prisma.salesOrder.findUnique({ where: { id: order.id } }))!;
+    // Someone else settled it first (a concurrent retry or the recovery sweep): answer as they did.
+    if (!confirmedHere && settled.status === 'PENDING') throw new Error(`Order ${order.id} is still PENDING after its confirmation moved no row`);
+    return confirmedHere ? settled : this.finish(settled);
   }
 
   private validate(input: RecordSaleInput): Date {
