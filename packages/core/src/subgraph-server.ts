@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { ApolloServer, type BaseContext } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema, type GraphQLResolverMap } from '@apollo/subgraph';
 import { parse, type GraphQLFormattedError } from 'graphql';
@@ -35,6 +35,20 @@ export function maskInternalErrors(name: string) {
   };
 }
 
+/**
+ * The router treats a non-2xx subgraph answer as a transport failure and drops the errors' codes,
+ * so a subgraph answers every GraphQL response, errors included, with HTTP 200.
+ */
+const answerErrorsWith200: ApolloServerPlugin<BaseContext> = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ response }) {
+        response.http.status = 200;
+      },
+    };
+  },
+};
+
 /** Builds a subgraph's Apollo Server and HTTP server without listening. */
 export async function buildSubgraphServer<TContext extends BaseContext>(options: SubgraphServerOptions<TContext>): Promise<SubgraphServer> {
   const schema = buildSubgraphSchema([
@@ -44,9 +58,7 @@ export async function buildSubgraphServer<TContext extends BaseContext>(options:
     schema,
     formatError: maskInternalErrors(options.name),
     csrfPrevention: true,
-    // The router treats a non-2xx subgraph answer as a transport failure and drops its error codes.
-    status400ForVariableCoercionErrors: false,
-    plugins: [ApolloServerPluginInlineTraceDisabled()],
+    plugins: [ApolloServerPluginInlineTraceDisabled(), answerErrorsWith200],
   });
   await apollo.start();
   const http = createGraphQLHttpServer<BaseContext>({

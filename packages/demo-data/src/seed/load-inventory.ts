@@ -1,10 +1,12 @@
 import type { Brand } from './brand';
 import type { LevelState, StockMovement } from './model';
 import { formatCents } from './money';
-import { inTransaction, insertColumns, Pipeline, type Cell, type ColumnSpec, type SqlExecutor } from './sql';
+import { inTransaction, insertColumns, Pipeline, toColumns, type Cell, type ColumnSpec, type SqlExecutor } from './sql';
 import { stockLedger } from './stock-ledger';
 
 const BATCH = 5_000;
+/** Movements are most of the rows; bigger statements mean fewer round trips. */
+const MOVEMENT_BATCH = 20_000;
 
 const LOCATION_COLUMNS: ColumnSpec[] = [
   ['id', 'uuid'], ['code', 'text'], ['name', 'text'], ['kind', 'location_kind'], ['address_line1', 'text'], ['address_line2', 'text'],
@@ -20,19 +22,12 @@ const MOVEMENT_COLUMNS: ColumnSpec[] = [
   ['reference', 'text'], ['occurred_at', 'timestamptz'],
 ];
 
-/** Rows to columns, as insertColumns takes them. */
-function columns<T>(rows: readonly T[], cells: (row: T) => Cell[]): Cell[][] {
-  const out: Cell[][] = [];
-  rows.forEach((row, r) => cells(row).forEach((cell, c) => ((out[c] ??= [])[r] = cell)));
-  return out;
-}
-
 function movementColumns(movements: readonly StockMovement[], idOffset: number): Cell[][] {
-  return columns(movements, (m) => [m.id + idOffset, m.locationId, m.sku, m.delta, m.quantityAfter, m.reason, m.reference, m.occurredAt.toISOString()]);
+  return toColumns(movements, (m) => [m.id + idOffset, m.locationId, m.sku, m.delta, m.quantityAfter, m.reason, m.reference, m.occurredAt.toISOString()]);
 }
 
 function levelColumns(levels: readonly LevelState[]): Cell[][] {
-  return columns(levels, (l) => [l.locationId, l.sku, l.onHand, l.reorderPoint, l.updatedAt.toISOString()]);
+  return toColumns(levels, (l) => [l.locationId, l.sku, l.onHand, l.reorderPoint, l.updatedAt.toISOString()]);
 }
 
 /**
@@ -41,12 +36,12 @@ function levelColumns(levels: readonly LevelState[]): Cell[][] {
  */
 export async function seedInventory(sql: SqlExecutor, brand: Brand): Promise<void> {
   await inTransaction(sql, async () => {
-    await insertColumns(sql, 'locations', LOCATION_COLUMNS, columns(brand.locations, (l) => [
+    await insertColumns(sql, 'locations', LOCATION_COLUMNS, toColumns(brand.locations, (l) => [
       l.id, l.code, l.name, l.kind, l.addressLine1, l.addressLine2, l.city, l.region, l.postalCode, l.country, l.timezone,
       l.createdAt.toISOString(), l.createdAt.toISOString(),
     ]));
     for (let i = 0; i < brand.products.length; i += BATCH) {
-      await insertColumns(sql, 'products', PRODUCT_COLUMNS, columns(brand.products.slice(i, i + BATCH), (p) => [
+      await insertColumns(sql, 'products', PRODUCT_COLUMNS, toColumns(brand.products.slice(i, i + BATCH), (p) => [
         p.sku, p.name, p.category, formatCents(p.priceCents), p.description, p.createdAt.toISOString(), p.createdAt.toISOString(),
       ]));
     }
@@ -54,7 +49,7 @@ export async function seedInventory(sql: SqlExecutor, brand: Brand): Promise<voi
     const { rows } = await sql.query('SELECT COALESCE(MAX(id), 0) AS max_id FROM stock_movements');
     const idOffset = Number(rows[0].max_id);
     const pipeline = new Pipeline();
-    const ledger = stockLedger(brand, BATCH);
+    const ledger = stockLedger(brand, MOVEMENT_BATCH);
     let lastId = idOffset;
     let step = ledger.next();
     while (!step.done) {

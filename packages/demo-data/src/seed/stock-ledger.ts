@@ -32,7 +32,8 @@ const COUNTED_OUT_SHARE = 0.015;
  * final count that finds a few shelves empty. A sale that would oversell pulls the pending
  * delivery forward, so stock never goes negative.
  *
- * Yields movements in id order, `batchSize` at a time, and returns the levels as they end.
+ * Yields movements in id order, `batchSize` (default 5,000) at a time, and returns the levels
+ * as they end.
  */
 export function* stockLedger(brand: Brand, batchSize = 5_000): Generator<StockMovement[], LevelState[]> {
   const rng = new Rng(deriveSeed(brand.size.seed, 'ledger'));

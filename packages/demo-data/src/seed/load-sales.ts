@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import type { Brand } from './brand';
 import type { Order } from './model';
 import { formatCents } from './money';
-import { inTransaction, insertColumns, Pipeline, type Cell, type ColumnSpec, type SqlExecutor } from './sql';
+import { inTransaction, insertColumns, Pipeline, toColumns, type Cell, type ColumnSpec, type SqlExecutor } from './sql';
 
-const ORDER_BATCH = 2_000;
+const ORDER_BATCH = 5_000;
 
 const ORDER_COLUMNS: ColumnSpec[] = [
   ['id', 'uuid'], ['location_id', 'uuid'], ['status', 'order_status'], ['ordered_at', 'timestamptz'], ['customer_id', 'text'],
@@ -17,45 +17,43 @@ const LINE_COLUMNS: ColumnSpec[] = [
   ['line_total', 'numeric'], ['location_id', 'uuid'], ['ordered_at', 'timestamptz'],
 ];
 
+export const idempotencyKey = (order: Order) => `seed-${order.id}`;
+
 /**
  * The recordSale input that would have produced the order. Keys are sorted and absent values
  * left out, so the hash below matches a hash of the input normalised that way.
  */
 export function saleRequest(order: Order): Record<string, unknown> {
-  return {
-    ...(order.campaignId ? { campaignId: order.campaignId } : {}),
-    ...(order.customerId ? { customerId: order.customerId } : {}),
-    idempotencyKey: idempotencyKey(order),
-    lines: order.lines.map((line) => ({ ...(line.discountCents ? { discount: formatCents(line.discountCents) } : {}), quantity: line.quantity, sku: line.sku })),
-    locationId: order.locationId,
-    orderedAt: order.orderedAt.toISOString(),
-    paymentMethod: order.paymentMethod,
-  };
+  const request: Record<string, unknown> = {};
+  if (order.campaignId) request.campaignId = order.campaignId;
+  if (order.customerId) request.customerId = order.customerId;
+  request.idempotencyKey = idempotencyKey(order);
+  request.lines = order.lines.map((line) => (line.discountCents
+    ? { discount: formatCents(line.discountCents), quantity: line.quantity, sku: line.sku }
+    : { quantity: line.quantity, sku: line.sku }));
+  request.locationId = order.locationId;
+  request.orderedAt = order.orderedAt.toISOString();
+  request.paymentMethod = order.paymentMethod;
+  return request;
 }
 
-export const idempotencyKey = (order: Order) => `seed-${order.id}`;
-
+/** One batch of orders as insertColumns takes it: the orders' columns and their lines' columns. */
 function batchColumns(orders: readonly Order[]): { orders: Cell[][]; lines: Cell[][] } {
-  const o: Cell[][] = ORDER_COLUMNS.map(() => []);
-  const l: Cell[][] = LINE_COLUMNS.map(() => []);
-  for (const order of orders) {
+  const lineRows: Cell[][] = [];
+  const orderColumns = toColumns(orders, (order) => {
     const orderedAt = order.orderedAt.toISOString();
     const request = JSON.stringify(saleRequest(order));
-    const row: Cell[] = [
+    order.lines.forEach((line, i) => lineRows.push([
+      order.id, i + 1, line.sku, line.quantity, formatCents(line.unitPriceCents), formatCents(line.discountCents),
+      formatCents(line.lineTotalCents), order.locationId, orderedAt,
+    ]));
+    return [
       order.id, order.locationId, 'CONFIRMED', orderedAt, order.customerId, order.campaignId, order.paymentMethod,
       formatCents(order.subtotalCents), formatCents(order.discountCents), formatCents(order.totalCents), order.unitCount,
       idempotencyKey(order), createHash('sha256').update(request).digest('hex'), request, orderedAt, orderedAt,
     ];
-    row.forEach((cell, c) => o[c].push(cell));
-    order.lines.forEach((line, i) => {
-      const cells: Cell[] = [
-        order.id, i + 1, line.sku, line.quantity, formatCents(line.unitPriceCents), formatCents(line.discountCents),
-        formatCents(line.lineTotalCents), order.locationId, orderedAt,
-      ];
-      cells.forEach((cell, c) => l[c].push(cell));
-    });
-  }
-  return { orders: o, lines: l };
+  });
+  return { orders: orderColumns, lines: toColumns(lineRows, (row) => row) };
 }
 
 /** Every order and its lines, as CONFIRMED sales, in one transaction. */

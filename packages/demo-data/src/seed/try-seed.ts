@@ -2,7 +2,7 @@
  * Loads a brand into throw-away schemas of a local PostgreSQL and into PGlite, checks the
  * invariants and prints timings and row counts.
  *
- *   npx tsx scripts/seed/try-seed.ts [demo|medium] [--parallel]
+ *   npx tsx packages/demo-data/src/seed/try-seed.ts [demo|medium] [--parallel]
  *
  * DATABASE_URL defaults to postgresql://postgres@127.0.0.1:5432/test. The demo brand always
  * goes into PGlite as well. Exits non-zero when an invariant fails.
@@ -24,7 +24,7 @@ const TABLES: Record<Subgraph, string[]> = {
 const LOADERS: Record<Subgraph, (sql: SqlExecutor, brand: Brand) => Promise<void>> = { inventory: seedInventory, sales: seedSales, marketing: seedMarketing };
 const SIZES: Record<string, BrandSize> = { demo: DEMO_BRAND, medium: MEDIUM_BRAND };
 
-const migration = (subgraph: Subgraph) => readFileSync(join(import.meta.dirname, '../../prisma', subgraph, 'migrations/0001_init/migration.sql'), 'utf8');
+const migration = (subgraph: Subgraph) => readFileSync(join(import.meta.dirname, '../../../../prisma', subgraph, 'migrations/0001_init/migration.sql'), 'utf8');
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 async function timed<T>(label: string, timings: Record<string, string>, work: () => Promise<T> | T): Promise<T> {

@@ -141,6 +141,10 @@ export async function checkInvariants(db: SeededDatabases, until: Date): Promise
     SELECT count(*) AS levels, count(*) FILTER (WHERE on_hand <= reorder_point) AS at_or_below_reorder_point,
            count(*) FILTER (WHERE on_hand = 0) AS at_zero FROM inventory_levels`)).rows;
   const stats: Record<string, number | string> = {};
-  for (const [key, value] of Object.entries({ ...orderStats, ...levelStats })) stats[key] = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : String(value);
+  for (const [key, value] of Object.entries({ ...orderStats, ...levelStats })) {
+    // pg returns counts as strings, PGlite as numbers.
+    const count = typeof value === 'number' || (typeof value === 'string' && /^\d+$/.test(value));
+    stats[key] = count ? Number(value) : String(value);
+  }
   return { failures, stats };
 }
