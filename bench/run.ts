@@ -14,6 +14,7 @@ import pg from 'pg';
 import { openDatabase, type SubgraphName } from '@joinery/core';
 import { generateBrand, isEmpty, MEDIUM_BRAND, seedInventory, seedMarketing, seedSales } from '@joinery/demo-data';
 import { freePort, startProcess, type RunningProcess } from '../e2e/processes';
+import { processStats } from './process-stats';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
@@ -55,14 +56,19 @@ interface Figures {
   p99: number;
   errors: number;
   non2xx: number;
+  /** Share of one core each service used during the run (1.0 = one full core). */
+  cores: Record<string, number>;
 }
 
 function pick<T>(list: T[], i: number): T {
   return list[i % list.length];
 }
 
-async function load(url: string, scenario: Scenario, routerPid: number, memory: number[]): Promise<Figures> {
-  const sampler = setInterval(() => memory.push(Number(execSync(`ps -o rss= -p ${routerPid}`).toString().trim()) / 1024), 500);
+async function load(url: string, scenario: Scenario, services: Record<string, number>, memory: number[]): Promise<Figures> {
+  const routerPid = services.router;
+  const sampler = setInterval(() => memory.push(processStats(routerPid).rssMiB), 500);
+  const before = Object.fromEntries(Object.entries(services).map(([name, pid]) => [name, processStats(pid).cpuSeconds]));
+  const started = Date.now();
   const result = await autocannon({
     url,
     connections: CONNECTIONS,
@@ -72,7 +78,9 @@ async function load(url: string, scenario: Scenario, routerPid: number, memory: 
     requests: [{ setupRequest: (request) => ({ ...request, body: scenario.body() }) }],
   });
   clearInterval(sampler);
-  return { name: scenario.name, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.timeouts, non2xx: result.non2xx };
+  const elapsed = (Date.now() - started) / 1000;
+  const cores = Object.fromEntries(Object.entries(services).map(([name, pid]) => [name, (processStats(pid).cpuSeconds - before[name]) / elapsed]));
+  return { name: scenario.name, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.timeouts, non2xx: result.non2xx, cores };
 }
 
 async function main(): Promise<void> {
@@ -100,6 +108,7 @@ async function main(): Promise<void> {
     for (const service of ['inventory', 'marketing', 'sales']) running.push(await startProcess(`subgraphs/${service}/src/main.ts`, env, /"msg":"listening"/));
     const router = await startProcess('router/src/main.ts', env, /"msg":"listening"/);
     running.push(router);
+    const services = Object.fromEntries(['inventory', 'marketing', 'sales', 'router'].map((name, index) => [name, running[index].child.pid!]));
     const url = `http://127.0.0.1:${env.ROUTER_PORT}/graphql`;
 
     for (const level of saleLevels) {
@@ -128,8 +137,8 @@ async function main(): Promise<void> {
     const memory: number[] = [];
     const figures: Figures[] = [];
     for (const scenario of scenarios) {
-      await load(url, { ...scenario, body: scenario.body }, router.child.pid!, []); // warm-up, not recorded
-      figures.push(await load(url, scenario, router.child.pid!, memory));
+      await load(url, scenario, services, []); // warm-up, not recorded
+      figures.push(await load(url, scenario, services, memory));
       console.log(figures.at(-1));
     }
     let sale = 0;
@@ -144,7 +153,7 @@ async function main(): Promise<void> {
         });
       },
     };
-    figures.push(await load(url, saleScenario, router.child.pid!, memory));
+    figures.push(await load(url, saleScenario, services, memory));
     console.log(figures.at(-1));
 
     // Requests still in flight when the load stops finish on the server: wait until nothing moves.
@@ -170,9 +179,9 @@ async function main(): Promise<void> {
 
     const machine = `${os.cpus().length} × ${os.cpus()[0].model}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, PostgreSQL on localhost`;
     const table = [
-      '| scenario | req/s | p50 ms | p99 ms | errors |',
-      '|---|---:|---:|---:|---:|',
-      ...figures.map((f) => `| ${f.name} | ${f.rps.toFixed(0)} | ${f.p50} | ${f.p99} | ${f.errors + f.non2xx} |`),
+      '| scenario | req/s | p50 ms | p99 ms | errors | CPU cores used: router / inventory / sales / marketing |',
+      '|---|---:|---:|---:|---:|---|',
+      ...figures.map((f) => `| ${f.name} | ${f.rps.toFixed(0)} | ${f.p50} | ${f.p99} | ${f.errors + f.non2xx} | ${['router', 'inventory', 'sales', 'marketing'].map((n) => f.cores[n].toFixed(2)).join(' / ')} |`),
     ].join('\n');
     const section = `<!-- bench:supergraph:start -->
 Command: \`npm run bench\` (${CONNECTIONS} concurrent clients, ${SECONDS} s per scenario after a ${SECONDS} s warm-up; each service its own process).
