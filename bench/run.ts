@@ -5,7 +5,6 @@
  * p50/p99, the router's memory, checks that no sale was lost or doubled, and writes the figures
  * to docs/benchmarks.md. Options: --reseed (drop and seed again), --seconds N (per scenario).
  */
-import { execSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { resolve } from 'node:path';

@@ -56,7 +56,7 @@ export class SaleRecorder {
     const key = idempotencyKey ?? `auto:${uuidv7()}`;
     const hash = requestHash(rest);
 
-    const existing = await this.prisma.salesOrder.findUnique({ where: { idempotencyKey: key } });
+    const existing = idempotencyKey ? await this.prisma.salesOrder.findUnique({ where: { idempotencyKey: key } }) : null;
     if (existing) return this.replay(existing, hash);
 
     const request = await this.resolve(input);
@@ -140,28 +140,29 @@ export class SaleRecorder {
       const settled = (await this.prisma.salesOrder.findUnique({ where: { id: order.id } }))!;
       return this.finish(settled);
     }
-    const confirmedHere = await this.prisma.$transaction(async (tx) => {
-      const moved = await tx.salesOrder.updateMany({ where: { id: order.id, status: 'PENDING' }, data: { status: 'CONFIRMED', updatedAt: new Date() } });
-      if (moved.count === 0) return false;
-      await tx.salesOrderLine.createMany({
-        data: request.lines.map((line, index) => ({
-          orderId: order.id,
-          lineNumber: index + 1,
-          sku: line.sku,
-          quantity: line.quantity,
-          unitPrice: line.unitPrice,
-          discount: line.discount,
-          lineTotal: new Decimal(line.unitPrice).times(line.quantity).minus(line.discount).toFixed(2),
-          locationId: order.locationId,
-          orderedAt: order.orderedAt,
-        })),
-      });
-      return true;
-    });
+    // One statement moves the order to CONFIRMED and writes its lines, or does nothing if another
+    // process (a concurrent retry, the recovery sweep) settled it first.
+    const lines = request.lines.map((line, index) => ({
+      ...line,
+      number: index + 1,
+      total: new Decimal(line.unitPrice).times(line.quantity).minus(line.discount).toFixed(2),
+    }));
+    const written = await this.prisma.$executeRaw`
+      WITH moved AS (
+        UPDATE sales_orders SET status = 'CONFIRMED', updated_at = now()
+        WHERE id = ${order.id}::uuid AND status = 'PENDING'
+        RETURNING id, location_id, ordered_at
+      )
+      INSERT INTO sales_order_lines (order_id, line_number, sku, quantity, unit_price, discount, line_total, location_id, ordered_at)
+      SELECT moved.id, line.number, line.sku, line.quantity, line.unit_price::numeric, line.discount::numeric, line.total::numeric, moved.location_id, moved.ordered_at
+      FROM moved, unnest(${lines.map((l) => l.number)}::int[], ${lines.map((l) => l.sku)}::text[], ${lines.map((l) => l.quantity)}::int[],
+                         ${lines.map((l) => l.unitPrice)}::text[], ${lines.map((l) => l.discount)}::text[], ${lines.map((l) => l.total)}::text[])
+        AS line(number, sku, quantity, unit_price, discount, total)`;
+    if (written > 0) return { ...order, status: 'CONFIRMED' };
     const settled = (await this.prisma.salesOrder.findUnique({ where: { id: order.id } }))!;
     // Someone else settled it first (a concurrent retry or the recovery sweep): answer as they did.
-    if (!confirmedHere && settled.status === 'PENDING') throw new Error(`Order ${order.id} is still PENDING after its confirmation moved no row`);
-    return confirmedHere ? settled : this.finish(settled);
+    if (settled.status === 'PENDING') throw new Error(`Order ${order.id} is still PENDING after its confirmation moved no row`);
+    return this.finish(settled);
   }
 
   private validate(input: RecordSaleInput): Date {
