@@ -100,6 +100,8 @@ async function main(): Promise<void> {
 
   const env = {
     ROUTER_PORT: String(await freePort()), INVENTORY_PORT: String(await freePort()), SALES_PORT: String(await freePort()), MARKETING_PORT: String(await freePort()),
+    // As deployed: graphql-js skips its development-only checks and Apollo its dev features.
+    NODE_ENV: 'production',
     DATABASE_URL, SEED_DEMO_DATA: 'false', INVENTORY_DATABASE_SCHEMA: SCHEMAS.inventory, SALES_DATABASE_SCHEMA: SCHEMAS.sales, MARKETING_DATABASE_SCHEMA: SCHEMAS.marketing,
   };
   const running: RunningProcess[] = [];
@@ -183,7 +185,7 @@ async function main(): Promise<void> {
       ...figures.map((f) => `| ${f.name} | ${f.rps.toFixed(0)} | ${f.p50} | ${f.p99} | ${f.errors + f.non2xx} | ${['router', 'inventory', 'sales', 'marketing'].map((n) => f.cores[n].toFixed(2)).join(' / ')} |`),
     ].join('\n');
     const section = `<!-- bench:supergraph:start -->
-Command: \`npm run bench\` (${CONNECTIONS} concurrent clients, ${SECONDS} s per scenario after a ${SECONDS} s warm-up; each service its own process).
+Command: \`npm run bench\` (${CONNECTIONS} concurrent clients, ${SECONDS} s per scenario after a ${SECONDS} s warm-up; each service its own process with NODE_ENV=production).
 Machine: ${machine}. Run: ${new Date().toISOString()}. Seeding (or finding) the data set took ${seedSeconds.toFixed(0)} s.
 
 ${table}
