@@ -42,6 +42,20 @@ describe.each(backends())('statements per request on $name', (backend) => {
       expect(sale.data.recordSale.userErrors).toEqual([]);
     }
   });
+  const LOCATIONS = /* GraphQL */ `
+    query Stores($first: Int!) {
+      locations(first: $first) {
+        nodes {
+          code
+          salesSummary { orderCount }
+          sales(first: 2) { totalCount nodes { totalAmount lines { quantity } } }
+          inventory(first: 5) { totalCount nodes { onHand product { name salesSummary { unitsSold } } } }
+          lowStock: inventory(first: 5, belowReorderPoint: true) { totalCount nodes { onHand } }
+        }
+      }
+    }
+  `;
+
   afterAll(async () => {
     await stack?.stop();
     await backend.cleanup();
@@ -72,5 +86,38 @@ describe.each(backends())('statements per request on $name', (backend) => {
     const sold = large.data.location.inventory.nodes.filter((node: { product: { salesSummary: { unitsSold: number } } }) => node.product.salesSummary.unitsSold > 0);
     expect(sold.map((node: { product: { sku: string } }) => node.product.sku)).toEqual(['CHAIR-000', 'CHAIR-001', 'CHAIR-002']);
     expect(large.data.location.inventory.nodes[0].location.salesSummary).toEqual({ orderCount: 3, revenue: '447.00' });
+  });
+
+  it('nested stock pages under a list of locations cost the same for 2 locations as for 6', async () => {
+    for (let i = 0; i < 5; i += 1) {
+      const created = await gql(stack.urls.router, `mutation($code: String!) { createLocation(input: { code: $code, name: $code, kind: STORE, timezone: "Europe/Oslo",
+        address: { line1: "Street 1", city: "Oslo", region: "Nordics", postalCode: "0150", country: "NO" } }) { location { id } } }`, { code: `OSL-STORE-${i + 10}` });
+      const id = created.data.createLocation.location.id;
+      await stack.inventory.prisma.inventoryLevel.createMany({ data: ['CHAIR-000', 'CHAIR-001', 'CHAIR-002', 'CHAIR-003', 'CHAIR-004', 'CHAIR-005', 'CHAIR-006'].map((sku, n) => ({ locationId: id, sku, onHand: n, reorderPoint: 2 })) });
+    }
+    const run = async (first: number) => {
+      for (const database of Object.values(stack.databases)) database.statements.reset();
+      const result = await gql(stack.urls.router, LOCATIONS, { first });
+      expect(result.errors).toBeUndefined();
+      expect(result.data.locations.nodes).toHaveLength(first);
+      return { inventory: stack.databases.inventory.statements.count, sales: stack.databases.sales.statements.count, data: result.data };
+    };
+    const two = await run(2);
+    const six = await run(6);
+    expect({ inventory: six.inventory, sales: six.sales }).toEqual({ inventory: two.inventory, sales: two.sales });
+    const oslo = six.data.locations.nodes.find((node: { code: string }) => node.code === 'OSL-STORE-10');
+    expect(oslo.inventory.totalCount).toBe(7);
+    expect(oslo.inventory.nodes.map((node: { onHand: number }) => node.onHand)).toEqual([0, 1, 2, 3, 4]);
+    expect(oslo.lowStock).toEqual({ totalCount: 3, nodes: [{ onHand: 0 }, { onHand: 1 }, { onHand: 2 }] });
+    const bergen = six.data.locations.nodes.find((node: { code: string }) => node.code === 'BGO-STORE-1');
+    expect(bergen.sales.totalCount).toBe(3);
+    expect(bergen.sales.nodes).toEqual([{ totalAmount: '149.00', lines: [{ quantity: 1 }] }, { totalAmount: '149.00', lines: [{ quantity: 1 }] }]);
+    const pages = await gql(stack.urls.router, `query($l: ID!) { location(id: $l) { sales(first: 2) { nodes { id } pageInfo { hasNextPage endCursor } } } }`, { l: locationId });
+    const { nodes: firstPage, pageInfo } = pages.data.location.sales;
+    expect(pageInfo.hasNextPage).toBe(true);
+    const rest = await gql(stack.urls.router, `query($l: ID!, $after: String) { location(id: $l) { sales(first: 2, after: $after) { nodes { id } pageInfo { hasNextPage } } } }`, { l: locationId, after: pageInfo.endCursor });
+    expect(rest.data.location.sales.pageInfo.hasNextPage).toBe(false);
+    const all = await gql(stack.urls.router, `query($l: ID!) { orders(filter: { locationIds: [$l] }) { nodes { id } } }`, { l: locationId });
+    expect([...firstPage, ...rest.data.location.sales.nodes]).toEqual(all.data.orders.nodes);
   });
 });

@@ -1,12 +1,52 @@
 import DataLoader from 'dataloader';
 import { isUuid } from '@joinery/core';
-import type { InventoryLevel, Location, PrismaClient, Product } from './generated/prisma/client';
+import { Prisma, type InventoryLevel, type Location, type PrismaClient, type Product } from './generated/prisma/client';
+
+/** One page of one location's levels: rows after `after` (by sku), at most `take`. */
+export interface LevelPageKey {
+  locationId: string;
+  take: number;
+  after: string | null;
+  belowReorderPoint: boolean;
+}
+
+interface LevelRow {
+  location_id: string;
+  sku: string;
+  on_hand: number;
+  reorder_point: number;
+  updated_at: Date;
+}
+
+const toLevel = (row: LevelRow): InventoryLevel => ({
+  locationId: row.location_id,
+  sku: row.sku,
+  onHand: row.on_hand,
+  reorderPoint: row.reorder_point,
+  updatedAt: row.updated_at,
+});
+
+const belowFilter = (below: boolean) => (below ? Prisma.sql`AND on_hand <= reorder_point` : Prisma.empty);
+
+/** Groups keys that share every argument but the location, so N locations cost one query. */
+function byArguments<K extends { locationId: string }>(keys: readonly K[]): K[][] {
+  const groups = new Map<string, K[]>();
+  for (const key of keys) {
+    const { locationId: _location, ...rest } = key;
+    const id = JSON.stringify(rest);
+    groups.set(id, [...(groups.get(id) ?? []), key]);
+  }
+  return [...groups.values()];
+}
 
 export interface Loaders {
   location: DataLoader<string, Location | null>;
   product: DataLoader<string, Product | null>;
   /** All levels of a product, over every location. */
   levelsBySku: DataLoader<string, InventoryLevel[]>;
+  /** Pages of levels for many locations at once (one window-function query per argument set). */
+  levelPage: DataLoader<LevelPageKey, InventoryLevel[], string>;
+  levelCount: DataLoader<{ locationId: string; belowReorderPoint: boolean }, number, string>;
 }
 
 function byKey<K, V>(keys: readonly K[], rows: V[], keyOf: (row: V) => K): (V | null)[] {
@@ -28,5 +68,40 @@ export function createLoaders(prisma: PrismaClient): Loaders {
       for (const row of rows) bySku.set(row.sku, [...(bySku.get(row.sku) ?? []), row]);
       return skus.map((sku) => bySku.get(sku) ?? []);
     }),
+    levelPage: new DataLoader(
+      async (keys) => {
+        const pages = new Map<string, InventoryLevel[]>();
+        for (const group of byArguments(keys)) {
+          const { take, after, belowReorderPoint } = group[0];
+          const rows = await prisma.$queryRaw<LevelRow[]>`
+            SELECT location_id::text AS location_id, sku, on_hand, reorder_point, updated_at FROM (
+              SELECT *, row_number() OVER (PARTITION BY location_id ORDER BY sku) AS position
+              FROM inventory_levels
+              WHERE location_id = ANY(${group.map((key) => key.locationId)}::uuid[])
+                ${after === null ? Prisma.empty : Prisma.sql`AND sku > ${after}`} ${belowFilter(belowReorderPoint)}
+            ) ranked
+            WHERE position <= ${take}
+            ORDER BY location_id, sku`;
+          for (const key of group) pages.set(JSON.stringify(key), []);
+          for (const row of rows) pages.get(JSON.stringify({ ...group[0], locationId: row.location_id }))!.push(toLevel(row));
+        }
+        return keys.map((key) => pages.get(JSON.stringify(key)) ?? []);
+      },
+      { cacheKeyFn: (key) => JSON.stringify(key) },
+    ),
+    levelCount: new DataLoader(
+      async (keys) => {
+        const counts = new Map<string, number>();
+        for (const group of byArguments(keys)) {
+          const rows = await prisma.$queryRaw<{ location_id: string; count: number }[]>`
+            SELECT location_id::text AS location_id, count(*)::int AS count FROM inventory_levels
+            WHERE location_id = ANY(${group.map((key) => key.locationId)}::uuid[]) ${belowFilter(group[0].belowReorderPoint)}
+            GROUP BY location_id`;
+          for (const row of rows) counts.set(JSON.stringify({ ...group[0], locationId: row.location_id }), row.count);
+        }
+        return keys.map((key) => counts.get(JSON.stringify(key)) ?? 0);
+      },
+      { cacheKeyFn: (key) => JSON.stringify(key) },
+    ),
   };
 }

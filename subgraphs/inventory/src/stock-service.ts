@@ -58,18 +58,12 @@ function isUniqueViolation(error: unknown): boolean {
 export class StockService {
   constructor(private readonly prisma: PrismaClient, private readonly loaders: Loaders) {}
 
+  /** A page of one location's levels; pages asked for many locations in one request share one query. */
   async levelsAtLocation(locationId: string, args: PageArgs, belowReorderPoint: boolean) {
     const page = readPage(args, isString);
-    const where: Prisma.InventoryLevelWhereInput = {
-      locationId,
-      ...(belowReorderPoint ? { onHand: { lte: this.prisma.inventoryLevel.fields.reorderPoint } } : {}),
-    };
-    const rows = await this.prisma.inventoryLevel.findMany({
-      where: page.after ? { ...where, sku: { gt: page.after } } : where,
-      orderBy: { sku: 'asc' },
-      take: page.take,
-    });
-    return connection(rows, page, (row) => row.sku, () => this.prisma.inventoryLevel.count({ where }));
+    if (!isUuid(locationId)) return connection([], page, (row: InventoryLevel) => row.sku, async () => 0);
+    const rows = await this.loaders.levelPage.load({ locationId, take: page.take, after: page.after, belowReorderPoint });
+    return connection(rows, page, (row) => row.sku, () => this.loaders.levelCount.load({ locationId, belowReorderPoint }));
   }
 
   levelsOfProduct(sku: string): Promise<InventoryLevel[]> {

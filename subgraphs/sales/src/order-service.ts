@@ -1,7 +1,28 @@
 import DataLoader from 'dataloader';
 import { connection, graphQLError, isInstantAndUuid, isUuid, readPage, type PageArgs } from '@joinery/core';
-import type { Prisma, PrismaClient, SalesOrder, SalesOrderLine } from './generated/prisma/client';
+import { Prisma, type PrismaClient, type SalesOrder, type SalesOrderLine } from './generated/prisma/client';
 import type { TimeRange } from './summary-service';
+
+/** A page of one location's orders; keys differing only by location share one query. */
+interface LocationPageKey extends TimeRange {
+  locationId: string;
+  take: number;
+  after: [string, string] | null;
+}
+
+function groupByArguments<K extends { locationId: string }>(keys: readonly K[]): K[][] {
+  const groups = new Map<string, K[]>();
+  for (const key of keys) {
+    const { locationId: _location, ...rest } = key;
+    const id = JSON.stringify(rest);
+    groups.set(id, [...(groups.get(id) ?? []), key]);
+  }
+  return [...groups.values()];
+}
+
+function rangeSql(range: TimeRange): Prisma.Sql {
+  return Prisma.sql`${range.from ? Prisma.sql`AND ordered_at >= ${range.from}` : Prisma.empty} ${range.to ? Prisma.sql`AND ordered_at < ${range.to}` : Prisma.empty}`;
+}
 
 export interface OrderFilter extends TimeRange {
   locationIds?: string[] | null;
@@ -12,6 +33,8 @@ export interface OrderFilter extends TimeRange {
 export class OrderService {
   private readonly orders: DataLoader<string, SalesOrder | null>;
   private readonly lines: DataLoader<string, SalesOrderLine[]>;
+  private readonly locationPages: DataLoader<LocationPageKey, SalesOrder[], string>;
+  private readonly locationCounts: DataLoader<TimeRange & { locationId: string }, number, string>;
 
   constructor(private readonly prisma: PrismaClient) {
     this.orders = new DataLoader(async (ids) => {
@@ -26,6 +49,55 @@ export class OrderService {
       for (const row of rows) byOrder.set(row.orderId, [...(byOrder.get(row.orderId) ?? []), row]);
       return orderIds.map((id) => byOrder.get(id) ?? []);
     });
+    const cacheKeyFn = (key: object) => JSON.stringify(key);
+    this.locationPages = new DataLoader<LocationPageKey, SalesOrder[], string>(
+      async (keys) => {
+        const pages = new Map<string, string[]>();
+        for (const group of groupByArguments(keys)) {
+          const { take, after } = group[0];
+          const rows = await prisma.$queryRaw<{ id: string; location_id: string }[]>`
+            SELECT id::text AS id, location_id::text AS location_id FROM (
+              SELECT id, location_id, ordered_at, row_number() OVER (PARTITION BY location_id ORDER BY ordered_at DESC, id DESC) AS position
+              FROM sales_orders
+              WHERE status = 'CONFIRMED' AND location_id = ANY(${group.map((key) => key.locationId)}::uuid[]) ${rangeSql(group[0])}
+                ${after ? Prisma.sql`AND (ordered_at, id) < (${new Date(after[0])}, ${after[1]}::uuid)` : Prisma.empty}
+            ) ranked
+            WHERE position <= ${take}
+            ORDER BY location_id, position`;
+          for (const row of rows) {
+            const key = cacheKeyFn({ ...group[0], locationId: row.location_id });
+            pages.set(key, [...(pages.get(key) ?? []), row.id]);
+          }
+        }
+        const orders = await this.orders.loadMany([...new Set([...pages.values()].flat())]);
+        const byId = new Map(orders.flatMap((order) => (order && !(order instanceof Error) ? [[order.id, order] as const] : [])));
+        return keys.map((key) => (pages.get(cacheKeyFn(key)) ?? []).map((id) => byId.get(id)!).filter(Boolean));
+      },
+      { cacheKeyFn },
+    );
+    this.locationCounts = new DataLoader<TimeRange & { locationId: string }, number, string>(
+      async (keys) => {
+        const counts = new Map<string, number>();
+        for (const group of groupByArguments(keys)) {
+          const rows = await prisma.$queryRaw<{ location_id: string; count: number }[]>`
+            SELECT location_id::text AS location_id, count(*)::int AS count FROM sales_orders
+            WHERE status = 'CONFIRMED' AND location_id = ANY(${group.map((key) => key.locationId)}::uuid[]) ${rangeSql(group[0])}
+            GROUP BY location_id`;
+          for (const row of rows) counts.set(cacheKeyFn({ ...group[0], locationId: row.location_id }), row.count);
+        }
+        return keys.map((key) => counts.get(cacheKeyFn(key)) ?? 0);
+      },
+      { cacheKeyFn },
+    );
+  }
+
+  /** One location's orders, newest first; pages asked for many locations in one request share one query. */
+  async listForLocation(locationId: string, args: PageArgs, range: TimeRange) {
+    const page = readPage(args, isInstantAndUuid);
+    if (!isUuid(locationId)) return connection([], page, (row: SalesOrder) => [row.orderedAt.toISOString(), row.id], async () => 0);
+    const window = { from: range.from ?? null, to: range.to ?? null };
+    const rows = await this.locationPages.load({ locationId, take: page.take, after: page.after, ...window });
+    return connection(rows, page, (row) => [row.orderedAt.toISOString(), row.id], () => this.locationCounts.load({ locationId, ...window }));
   }
 
   order(id: string): Promise<SalesOrder | null> {

@@ -23,7 +23,7 @@ export const resolvers: Resolvers = {
   Location: {
     __resolveReference: (reference) => ({ id: reference.id }),
     salesSummary: (location, range, { summaries }) => summaries.location(location.id, range),
-    sales: (location, { from, to, ...page }, { orders }) => orders.list(page, { locationIds: [location.id], from, to }),
+    sales: (location, { from, to, ...page }, { orders }) => orders.listForLocation(location.id, page, { from, to }),
   },
   Product: {
     __resolveReference: (reference) => ({ sku: reference.sku }),
