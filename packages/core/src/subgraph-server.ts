@@ -2,9 +2,12 @@ import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
-import { buildSubgraphSchema, type GraphQLResolverMap } from '@apollo/subgraph';
+import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse, type GraphQLFormattedError } from 'graphql';
 import { closeServer, createGraphQLHttpServer, listen } from './http/graphql-http';
+
+/** `{ typeDefs, resolvers }` as @apollo/subgraph 2.14 (the last supporting Node 20) takes it. */
+type SubgraphModule = Extract<Parameters<typeof buildSubgraphSchema>[0], { resolvers?: unknown }>;
 
 export interface SubgraphServerOptions<TContext extends BaseContext> {
   name: string;
@@ -51,9 +54,10 @@ const answerErrorsWith200: ApolloServerPlugin<BaseContext> = {
 
 /** Builds a subgraph's Apollo Server and HTTP server without listening. */
 export async function buildSubgraphServer<TContext extends BaseContext>(options: SubgraphServerOptions<TContext>): Promise<SubgraphServer> {
-  const schema = buildSubgraphSchema([
-    { typeDefs: parse(readFileSync(options.schemaPath, 'utf8')), resolvers: options.resolvers as GraphQLResolverMap<unknown> },
-  ]);
+  const schema = buildSubgraphSchema({
+    typeDefs: parse(readFileSync(options.schemaPath, 'utf8')),
+    resolvers: options.resolvers as SubgraphModule['resolvers'],
+  });
   const apollo = new ApolloServer<BaseContext>({
     schema,
     formatError: maskInternalErrors(options.name),
