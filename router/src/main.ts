@@ -1,4 +1,4 @@
-import { ConfigError, loadEnv, subgraphUrl, SUBGRAPHS } from '@joinery/core';
+import { ConfigError, listenOrExplain, loadEnv, subgraphUrl, SUBGRAPHS } from '@joinery/core';
 import { buildRouter, DEFAULT_SUPERGRAPH_PATH, readSupergraph } from './server';
 
 async function main(): Promise<void> {
@@ -8,7 +8,7 @@ async function main(): Promise<void> {
   // A supergraph given by path routes to its own URLs unless overridden; ours routes to the configured ports.
   const subgraphUrls = env.SUPERGRAPH_PATH ? explicit : Object.fromEntries(SUBGRAPHS.map((name) => [name, subgraphUrl(env, name)]));
   const router = await buildRouter({ supergraphSdl: readSupergraph(path), subgraphUrls });
-  const url = await router.listen(env.ROUTER_PORT, env.HOST);
+  const url = await listenOrExplain(router.listen(env.ROUTER_PORT, env.HOST), 'HOST / ROUTER_PORT');
   console.log(JSON.stringify({ level: 'info', service: 'router', msg: 'listening', url, supergraph: path }));
   const shutdown = () => router.stop().then(() => process.exit(0));
   process.once('SIGTERM', shutdown);

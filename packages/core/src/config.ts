@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import type { DatabaseTarget } from './db/database';
@@ -45,7 +46,7 @@ const EnvSchema = z.object({
   /** Fill empty databases with the demo furniture brand at start. Default true on PGlite, false on PostgreSQL. */
   SEED_DEMO_DATA: flag.optional(),
   /** Supergraph SDL the router serves. Default schema/supergraph.graphql. */
-  SUPERGRAPH_PATH: z.string().min(1).optional(),
+  SUPERGRAPH_PATH: z.string().min(1).refine((path) => existsSync(path), 'no such file').optional(),
   /** How often the sales subgraph resumes sales interrupted between order and stock, in ms. Default 5000. */
   SALE_RECOVERY_INTERVAL_MS: z.coerce.number().int().min(100).default(5_000),
   /** Timeout for one call from a subgraph to another, in ms. Default 5000. */
@@ -69,6 +70,15 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
     throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message} (got ${JSON.stringify(present[String(issue.path[0])])})`));
   }
   return parsed.data;
+}
+
+/** Runs a listen call and, if it fails, stops start-up naming the variables that set the address. */
+export async function listenOrExplain(listening: Promise<string>, variables: string): Promise<string> {
+  try {
+    return await listening;
+  } catch (error) {
+    throw new ConfigError([`${variables}: ${(error as Error).message}`]);
+  }
 }
 
 export function subgraphPort(env: Env, name: SubgraphName): number {

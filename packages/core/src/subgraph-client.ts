@@ -1,14 +1,21 @@
-import { graphQLError } from './errors';
-
 /** Calls another subgraph over HTTP. Used only for what a subgraph must ask another about. */
 export interface SubgraphClient {
   request<T>(query: string, variables?: Record<string, unknown>): Promise<T>;
 }
 
+/** The other subgraph could not be reached or did not answer in time: worth retrying later. */
 export class SubgraphUnavailableError extends Error {
   constructor(readonly subgraph: string, cause: unknown) {
     super(`The ${subgraph} subgraph could not be reached: ${(cause as Error)?.message ?? cause}`, { cause });
     this.name = 'SubgraphUnavailableError';
+  }
+}
+
+/** The other subgraph answered with errors: a bug or a contract mismatch, not an outage. */
+export class SubgraphResponseError extends Error {
+  constructor(readonly subgraph: string, readonly errors: { message: string }[]) {
+    super(`The ${subgraph} subgraph answered with errors: ${errors.map((error) => error.message).join('; ')}`);
+    this.name = 'SubgraphResponseError';
   }
 }
 
@@ -23,18 +30,13 @@ export function createSubgraphClient(name: string, url: string, timeoutMs: numbe
           body: JSON.stringify({ query, variables }),
           signal: AbortSignal.timeout(timeoutMs),
         });
+        if (response.status >= 500) throw new Error(`HTTP ${response.status}`);
         body = (await response.json()) as typeof body;
       } catch (error) {
         throw new SubgraphUnavailableError(name, error);
       }
-      if (body.errors?.length || !body.data) {
-        throw new SubgraphUnavailableError(name, new Error(body.errors?.map((error) => error.message).join('; ') ?? 'empty response'));
-      }
+      if (body.errors?.length || !body.data) throw new SubgraphResponseError(name, body.errors ?? [{ message: 'no data in the response' }]);
       return body.data;
     },
   };
-}
-
-export function unavailable(error: SubgraphUnavailableError, retryHint: string) {
-  return graphQLError('UNAVAILABLE', `${error.message}. ${retryHint}`);
 }

@@ -38,6 +38,10 @@ Or open ${stack.urls.router} in a browser for Apollo Sandbox. Ctrl-C stops.
 }
 
 main().catch((error) => {
-  console.error(error instanceof ConfigError ? error.message : error);
+  if (error instanceof Error && error.message.startsWith('cannot listen on')) {
+    console.error(new ConfigError([`HOST / ROUTER_PORT / INVENTORY_PORT / SALES_PORT / MARKETING_PORT: ${error.message}`]).message);
+  } else {
+    console.error(error instanceof ConfigError ? error.message : error);
+  }
   process.exit(1);
 });

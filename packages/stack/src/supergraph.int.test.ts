@@ -73,3 +73,23 @@ describe.each(backends())('supergraph through the router on $name', (backend) =>
     expect(after.data.location.inventory.nodes.map((n: { onHand: number }) => n.onHand)).toEqual([2, 8]);
   });
 });
+
+describe('an unreachable subgraph', () => {
+  it('is reported by the router as UNAVAILABLE naming the subgraph, not as an anonymous internal error', async () => {
+    const [backend] = backends();
+    const stack = await startStack({ targets: backend.targets(), ports });
+    try {
+      await stack.inventory.http.close();
+      stack.inventory.http.closeAllConnections();
+      const result = await gql(stack.urls.router, '{ locations { nodes { name } } }');
+      expect(result.errors?.[0]).toMatchObject({
+        message: 'The inventory subgraph could not be reached; retry later',
+        extensions: { code: 'UNAVAILABLE', serviceName: 'inventory' },
+      });
+    } finally {
+      await stack.router.stop();
+      await stack.sales.stop();
+      await stack.marketing.stop();
+    }
+  });
+});

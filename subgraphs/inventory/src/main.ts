@@ -1,4 +1,4 @@
-import { ConfigError, databaseTarget, loadEnv, shouldSeed } from '@joinery/core';
+import { ConfigError, listenOrExplain, databaseTarget, loadEnv, shouldSeed } from '@joinery/core';
 import { seedDemoData } from '@joinery/demo-data';
 import { buildInventorySubgraph, openInventoryDatabase } from './server';
 
@@ -8,7 +8,7 @@ async function main(): Promise<void> {
   const database = await openInventoryDatabase(target);
   if (shouldSeed(env, target)) await seedDemoData('inventory', database);
   const subgraph = await buildInventorySubgraph({ database });
-  const url = await subgraph.listen(env.INVENTORY_PORT, env.HOST);
+  const url = await listenOrExplain(subgraph.listen(env.INVENTORY_PORT, env.HOST), 'HOST / INVENTORY_PORT');
   console.log(JSON.stringify({ level: 'info', service: 'inventory', msg: 'listening', url, database: target.kind }));
   const shutdown = () => subgraph.stop().then(() => process.exit(0));
   process.once('SIGTERM', shutdown);

@@ -1,4 +1,4 @@
-import { ConfigError, createInventoryDirectory, createSubgraphClient, databaseTarget, loadEnv, shouldSeed, subgraphUrl } from '@joinery/core';
+import { ConfigError, listenOrExplain, createInventoryDirectory, createSubgraphClient, databaseTarget, loadEnv, shouldSeed, subgraphUrl } from '@joinery/core';
 import { seedDemoData } from '@joinery/demo-data';
 import { createCampaignDirectory } from './campaign-directory';
 import { buildSalesSubgraph, openSalesDatabase } from './server';
@@ -17,7 +17,7 @@ async function main(): Promise<void> {
     campaigns: createCampaignDirectory(createSubgraphClient('marketing', subgraphUrl(env, 'marketing'), env.SUBGRAPH_CALL_TIMEOUT_MS)),
     recoveryIntervalMs: env.SALE_RECOVERY_INTERVAL_MS,
   });
-  const url = await subgraph.listen(env.SALES_PORT, env.HOST);
+  const url = await listenOrExplain(subgraph.listen(env.SALES_PORT, env.HOST), 'HOST / SALES_PORT');
   console.log(JSON.stringify({ level: 'info', service: 'sales', msg: 'listening', url, database: target.kind }));
   const shutdown = () => subgraph.stop().then(() => process.exit(0));
   process.once('SIGTERM', shutdown);

@@ -92,9 +92,10 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(options: G
 /** Listens and resolves with the URL of the GraphQL endpoint (port 0 picks a free port). */
 export async function listen(server: Server, port: number, host: string, path = '/graphql'): Promise<string> {
   await new Promise<void>((resolvePromise, reject) => {
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(new Error(`cannot listen on ${host}:${port} (${error.code ?? error.message}${error.code === 'EADDRINUSE' ? ': the port is taken' : ''})`, { cause: error })));
     server.listen(port, host, () => {
-      server.off('error', reject);
+      server.removeAllListeners('error');
       resolvePromise();
     });
   });
