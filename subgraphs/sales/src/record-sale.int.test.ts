@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createInventoryDirectory, createSubgraphClient, SubgraphUnavailableError, type Database } from '@joinery/core';
-import { backends, gql } from '@joinery/core/testing';
+import { backends, gql, withLevelLocked } from '@joinery/core/testing';
 import { buildInventorySubgraph, openInventoryDatabase, type InventorySubgraph } from '@joinery/inventory';
 import { buildMarketingSubgraph, openMarketingDatabase, type MarketingSubgraph } from '@joinery/marketing';
 import { buildRouter, readSupergraph, type Router } from '@joinery/router';
@@ -63,40 +63,6 @@ function client(endpoint: () => string) {
 
 const sum = (numbers: number[]) => numbers.reduce((total, value) => total + value, 0);
 
-/**
- * Holds one inventory level's row lock on a connection of its own while `start` sends requests, and
- * lets go once `waiters` sessions queue behind it (directly or behind one another): those requests
- * are then certain to have read everything they read before locking. PostgreSQL only; PGlite runs
- * one transaction at a time.
- */
-async function withLevelLocked<T>(database: Database, level: { locationId: string; sku: string }, waiters: number, start: () => Promise<T>): Promise<T> {
-  return database.withConnection(async (holder) => {
-    await holder.query('BEGIN');
-    try {
-      await holder.query('SELECT on_hand FROM inventory_levels WHERE location_id = $1 AND sku = $2 FOR UPDATE', [level.locationId, level.sku]);
-      const { rows } = await holder.query('SELECT pg_backend_pid() AS pid');
-      const running = start();
-      running.catch(() => {});
-      await database.withConnection(async (watcher) => {
-        for (let poll = 0; ; poll += 1) {
-          const blocked = await watcher.query(
-            `WITH RECURSIVE queue(pid) AS (SELECT $1::int UNION SELECT activity.pid FROM pg_stat_activity AS activity JOIN queue ON queue.pid = ANY(pg_blocking_pids(activity.pid)))
-             SELECT count(*)::int - 1 AS n FROM queue`,
-            [rows[0].pid],
-          );
-          if (Number(blocked.rows[0].n) >= waiters) return;
-          if (poll > 1_000) throw new Error(`only ${blocked.rows[0].n} of ${waiters} requests queued behind the row lock`);
-          await new Promise((resolve) => setTimeout(resolve, 10));
-        }
-      });
-      await holder.query('COMMIT');
-      return await running;
-    } catch (error) {
-      await holder.query('ROLLBACK');
-      throw error;
-    }
-  });
-}
 
 describe.each(backends())('recordSale through the router on $name', (backend) => {
   let stack: Stack;
