@@ -63,14 +63,14 @@ function pick<T>(list: T[], i: number): T {
   return list[i % list.length];
 }
 
-async function load(url: string, scenario: Scenario, services: Record<string, number>, memory: number[]): Promise<Figures> {
+async function load(url: string, scenario: Scenario, services: Record<string, number>, memory: number[], connections = CONNECTIONS): Promise<Figures> {
   const routerPid = services.router;
   const sampler = setInterval(() => memory.push(processStats(routerPid).rssMiB), 500);
   const before = Object.fromEntries(Object.entries(services).map(([name, pid]) => [name, processStats(pid).cpuSeconds]));
   const started = Date.now();
   const result = await autocannon({
     url,
-    connections: CONNECTIONS,
+    connections,
     duration: SECONDS,
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -140,6 +140,10 @@ async function main(): Promise<void> {
     for (const scenario of scenarios) {
       await load(url, scenario, services, []); // warm-up, not recorded
       figures.push(await load(url, scenario, services, memory));
+      console.log(figures.at(-1));
+      // The same with one client: the latency of one request when nothing queues.
+      const alone = await load(url, scenario, services, [], 1);
+      figures.push({ ...alone, name: `${scenario.name}, 1 client` });
       console.log(figures.at(-1));
     }
     let sale = 0;

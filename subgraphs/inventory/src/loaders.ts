@@ -44,7 +44,7 @@ export interface Loaders {
   product: DataLoader<string, Product | null>;
   /** All levels of a product, over every location. */
   levelsBySku: DataLoader<string, InventoryLevel[]>;
-  /** Pages of levels for many locations at once (one window-function query per argument set). */
+  /** Pages of levels for many locations at once (one query per argument set). */
   levelPage: DataLoader<LevelPageKey, InventoryLevel[], string>;
   levelCount: DataLoader<{ locationId: string; belowReorderPoint: boolean }, number, string>;
 }
@@ -73,15 +73,18 @@ export function createLoaders(prisma: PrismaClient): Loaders {
         const pages = new Map<string, InventoryLevel[]>();
         for (const group of byArguments(keys)) {
           const { take, after, belowReorderPoint } = group[0];
+          // LATERAL … LIMIT walks each location's primary-key index and stops after `take` rows.
           const rows = await prisma.$queryRaw<LevelRow[]>`
-            SELECT location_id::text AS location_id, sku, on_hand, reorder_point, updated_at FROM (
-              SELECT *, row_number() OVER (PARTITION BY location_id ORDER BY sku) AS position
-              FROM inventory_levels
-              WHERE location_id = ANY(${group.map((key) => key.locationId)}::uuid[])
+            SELECT level.location_id::text AS location_id, level.sku, level.on_hand, level.reorder_point, level.updated_at
+            FROM unnest(${group.map((key) => key.locationId)}::uuid[]) AS wanted(location_id)
+            CROSS JOIN LATERAL (
+              SELECT * FROM inventory_levels
+              WHERE location_id = wanted.location_id
                 ${after === null ? Prisma.empty : Prisma.sql`AND sku > ${after}`} ${belowFilter(belowReorderPoint)}
-            ) ranked
-            WHERE position <= ${take}
-            ORDER BY location_id, sku`;
+              ORDER BY sku
+              LIMIT ${take}
+            ) AS level
+            ORDER BY level.location_id, level.sku`;
           for (const key of group) pages.set(JSON.stringify(key), []);
           for (const row of rows) pages.get(JSON.stringify({ ...group[0], locationId: row.location_id }))!.push(toLevel(row));
         }

@@ -55,15 +55,18 @@ export class OrderService {
         const pages = new Map<string, string[]>();
         for (const group of groupByArguments(keys)) {
           const { take, after } = group[0];
+          // LATERAL … LIMIT walks each location's (location_id, ordered_at) index and stops early.
           const rows = await prisma.$queryRaw<{ id: string; location_id: string }[]>`
-            SELECT id::text AS id, location_id::text AS location_id FROM (
-              SELECT id, location_id, ordered_at, row_number() OVER (PARTITION BY location_id ORDER BY ordered_at DESC, id DESC) AS position
-              FROM sales_orders
-              WHERE status = 'CONFIRMED' AND location_id = ANY(${group.map((key) => key.locationId)}::uuid[]) ${rangeSql(group[0])}
+            SELECT page.id::text AS id, page.location_id::text AS location_id
+            FROM unnest(${group.map((key) => key.locationId)}::uuid[]) WITH ORDINALITY AS wanted(location_id, n)
+            CROSS JOIN LATERAL (
+              SELECT id, location_id, ordered_at FROM sales_orders
+              WHERE status = 'CONFIRMED' AND location_id = wanted.location_id ${rangeSql(group[0])}
                 ${after ? Prisma.sql`AND (ordered_at, id) < (${new Date(after[0])}, ${after[1]}::uuid)` : Prisma.empty}
-            ) ranked
-            WHERE position <= ${take}
-            ORDER BY location_id, position`;
+              ORDER BY ordered_at DESC, id DESC
+              LIMIT ${take}
+            ) AS page
+            ORDER BY wanted.n, page.ordered_at DESC, page.id DESC`;
           for (const row of rows) {
             const key = cacheKeyFn({ ...group[0], locationId: row.location_id });
             pages.set(key, [...(pages.get(key) ?? []), row.id]);
