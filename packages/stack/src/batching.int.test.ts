@@ -49,7 +49,7 @@ describe.each(backends())('statements per request on $name', (backend) => {
           code
           salesSummary { orderCount }
           sales(first: 2) { totalCount nodes { totalAmount lines { quantity } } }
-          inventory(first: 5) { totalCount nodes { onHand product { name salesSummary { unitsSold } } } }
+          inventory(first: 5) { totalCount nodes { onHand movements(first: 2) { totalCount nodes { delta reason } } product { name salesSummary { unitsSold } } } }
           lowStock: inventory(first: 5, belowReorderPoint: true) { totalCount nodes { onHand } }
         }
       }
@@ -108,6 +108,8 @@ describe.each(backends())('statements per request on $name', (backend) => {
     const oslo = six.data.locations.nodes.find((node: { code: string }) => node.code === 'OSL-STORE-10');
     expect(oslo.inventory.totalCount).toBe(7);
     expect(oslo.inventory.nodes.map((node: { onHand: number }) => node.onHand)).toEqual([0, 1, 2, 3, 4]);
+    const bergenStock = six.data.locations.nodes.find((node: { code: string }) => node.code === 'BGO-STORE-1').inventory.nodes[0];
+    expect(bergenStock.movements).toEqual({ totalCount: 1, nodes: [{ delta: -1, reason: 'SALE' }] });
     expect(oslo.lowStock).toEqual({ totalCount: 3, nodes: [{ onHand: 0 }, { onHand: 1 }, { onHand: 2 }] });
     const bergen = six.data.locations.nodes.find((node: { code: string }) => node.code === 'BGO-STORE-1');
     expect(bergen.sales.totalCount).toBe(3);

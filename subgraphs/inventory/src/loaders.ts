@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import { isUuid } from '@joinery/core';
-import { Prisma, type InventoryLevel, type Location, type PrismaClient, type Product } from './generated/prisma/client';
+import { Prisma, type InventoryLevel, type Location, type PrismaClient, type Product, type StockMovement, type StockMovementReason } from './generated/prisma/client';
 
 /** One page of one location's levels: rows after `after` (by sku), at most `take`. */
 export interface LevelPageKey {
@@ -47,6 +47,28 @@ export interface Loaders {
   /** Pages of levels for many locations at once (one query per argument set). */
   levelPage: DataLoader<LevelPageKey, InventoryLevel[], string>;
   levelCount: DataLoader<{ locationId: string; belowReorderPoint: boolean }, number, string>;
+  /** Pages of movements, newest first, for many levels at once (one query per argument set). */
+  movementPage: DataLoader<MovementPageKey, StockMovement[], string>;
+  movementCount: DataLoader<{ locationId: string; sku: string }, number, string>;
+}
+
+export interface MovementPageKey {
+  locationId: string;
+  sku: string;
+  take: number;
+  /** Movement id: rows older than it. */
+  before: string | null;
+}
+
+interface MovementRow {
+  id: bigint;
+  location_id: string;
+  sku: string;
+  delta: number;
+  quantity_after: number;
+  reason: StockMovementReason;
+  reference: string | null;
+  occurred_at: Date;
 }
 
 function byKey<K, V>(keys: readonly K[], rows: V[], keyOf: (row: V) => K): (V | null)[] {
@@ -103,6 +125,49 @@ export function createLoaders(prisma: PrismaClient): Loaders {
           for (const row of rows) counts.set(JSON.stringify({ ...group[0], locationId: row.location_id }), row.count);
         }
         return keys.map((key) => counts.get(JSON.stringify(key)) ?? 0);
+      },
+      { cacheKeyFn: (key) => JSON.stringify(key) },
+    ),
+    movementPage: new DataLoader(
+      async (keys) => {
+        const pages = new Map<string, StockMovement[]>();
+        const groups = new Map<string, MovementPageKey[]>();
+        for (const key of keys) groups.set(`${key.take}|${key.before}`, [...(groups.get(`${key.take}|${key.before}`) ?? []), key]);
+        for (const group of groups.values()) {
+          const { take, before } = group[0];
+          const rows = await prisma.$queryRaw<MovementRow[]>`
+            SELECT movement.id, movement.location_id::text AS location_id, movement.sku, movement.delta, movement.quantity_after,
+                   movement.reason::text AS reason, movement.reference, movement.occurred_at
+            FROM unnest(${group.map((key) => key.locationId)}::uuid[], ${group.map((key) => key.sku)}::text[]) AS wanted(location_id, sku)
+            CROSS JOIN LATERAL (
+              SELECT * FROM stock_movements
+              WHERE location_id = wanted.location_id AND sku = wanted.sku ${before === null ? Prisma.empty : Prisma.sql`AND id < ${BigInt(before)}`}
+              ORDER BY id DESC
+              LIMIT ${take}
+            ) AS movement
+            ORDER BY movement.location_id, movement.sku, movement.id DESC`;
+          for (const row of rows) {
+            const key = JSON.stringify({ locationId: row.location_id, sku: row.sku, take, before });
+            pages.set(key, [...(pages.get(key) ?? []), {
+              id: BigInt(row.id), locationId: row.location_id, sku: row.sku, delta: row.delta, quantityAfter: row.quantity_after,
+              reason: row.reason, reference: row.reference, occurredAt: row.occurred_at,
+            }]);
+          }
+        }
+        return keys.map((key) => pages.get(JSON.stringify(key)) ?? []);
+      },
+      { cacheKeyFn: (key) => JSON.stringify(key) },
+    ),
+    movementCount: new DataLoader(
+      async (keys) => {
+        const rows = await prisma.$queryRaw<{ location_id: string; sku: string; count: number }[]>`
+          SELECT movement.location_id::text AS location_id, movement.sku, count(*)::int AS count
+          FROM stock_movements AS movement
+          JOIN unnest(${keys.map((key) => key.locationId)}::uuid[], ${keys.map((key) => key.sku)}::text[]) AS wanted(location_id, sku)
+            ON movement.location_id = wanted.location_id AND movement.sku = wanted.sku
+          GROUP BY movement.location_id, movement.sku`;
+        const counts = new Map(rows.map((row) => [`${row.location_id}|${row.sku}`, row.count]));
+        return keys.map((key) => counts.get(`${key.locationId}|${key.sku}`) ?? 0);
       },
       { cacheKeyFn: (key) => JSON.stringify(key) },
     ),

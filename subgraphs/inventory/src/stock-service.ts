@@ -70,15 +70,11 @@ export class StockService {
     return this.loaders.levelsBySku.load(sku);
   }
 
+  /** A level's movements, newest first; pages asked for many levels in one request share one query. */
   async movements(locationId: string, sku: string, args: PageArgs) {
     const page = readPage(args, isSequenceId);
-    const where: Prisma.StockMovementWhereInput = { locationId, sku };
-    const rows = await this.prisma.stockMovement.findMany({
-      where: page.after ? { ...where, id: { lt: BigInt(page.after) } } : where,
-      orderBy: { id: 'desc' },
-      take: page.take,
-    });
-    return connection(rows, page, (row) => String(row.id), () => this.prisma.stockMovement.count({ where }));
+    const rows = await this.loaders.movementPage.load({ locationId, sku, take: page.take, before: page.after });
+    return connection(rows, page, (row) => String(row.id), () => this.loaders.movementCount.load({ locationId, sku }));
   }
 
   async adjust(input: AdjustInventoryInput): Promise<StockChange> {
