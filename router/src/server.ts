@@ -5,7 +5,7 @@ import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginUsageReportingDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLFormattedError } from 'graphql';
-import { closeServer, createGraphQLHttpServer, listen, maskInternalErrors } from '@joinery/core';
+import { closeServer, createGraphQLHttpServer, healthRoute, listen, maskInternalErrors } from '@joinery/core';
 
 export const DEFAULT_SUPERGRAPH_PATH = fileURLToPath(new URL('../../schema/supergraph.graphql', import.meta.url));
 
@@ -70,10 +70,7 @@ export async function buildRouter(options: RouterOptions): Promise<Router> {
     server: apollo,
     context: async () => ({}),
     routes: {
-      '/health': (_request, response) => {
-        response.writeHead(200, { 'content-type': 'application/json' });
-        response.end(JSON.stringify({ status: 'ok', service: 'router' }));
-      },
+      '/health': healthRoute('router'),
     },
   });
   return {

@@ -10,3 +10,5 @@ export * from './http/graphql-http';
 export * from './subgraph-server';
 export * from './validation';
 export * from './inventory-directory';
+export * from './batching';
+export * from './service-main';

@@ -4,7 +4,7 @@ import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse, type GraphQLFormattedError } from 'graphql';
-import { closeServer, createGraphQLHttpServer, listen } from './http/graphql-http';
+import { closeServer, createGraphQLHttpServer, healthRoute, listen } from './http/graphql-http';
 
 /** `{ typeDefs, resolvers }` as @apollo/subgraph 2.14 (the last supporting Node 20) takes it. */
 type SubgraphModule = Extract<Parameters<typeof buildSubgraphSchema>[0], { resolvers?: unknown }>;
@@ -69,10 +69,7 @@ export async function buildSubgraphServer<TContext extends BaseContext>(options:
     server: apollo,
     context: async () => options.createContext(),
     routes: {
-      '/health': (_request, response) => {
-        response.writeHead(200, { 'content-type': 'application/json' });
-        response.end(JSON.stringify({ status: 'ok', service: options.name }));
-      },
+      '/health': healthRoute(options.name),
     },
   });
   return {

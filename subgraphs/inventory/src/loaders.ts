@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import { isUuid } from '@joinery/core';
+import { groupByArgumentsBesidesLocation, isUuid } from '@joinery/core';
 import { Prisma, type InventoryLevel, type Location, type PrismaClient, type Product, type StockMovement, type StockMovementReason } from './generated/prisma/client';
 
 /** One page of one location's levels: rows after `after` (by sku), at most `take`. */
@@ -48,16 +48,6 @@ const toProduct = (row: ProductRow): Product => ({
 
 const belowFilter = (below: boolean) => (below ? Prisma.sql`AND on_hand <= reorder_point` : Prisma.empty);
 
-/** Groups keys that share every argument but the location, so N locations cost one query. */
-function byArguments<K extends { locationId: string }>(keys: readonly K[]): K[][] {
-  const groups = new Map<string, K[]>();
-  for (const key of keys) {
-    const { locationId: _location, ...rest } = key;
-    const id = JSON.stringify(rest);
-    groups.set(id, [...(groups.get(id) ?? []), key]);
-  }
-  return [...groups.values()];
-}
 
 export interface Loaders {
   location: DataLoader<string, Location | null>;
@@ -118,7 +108,7 @@ export function createLoaders(prisma: PrismaClient): Loaders {
     levelPage: new DataLoader(
       async (keys) => {
         const pages = new Map<string, InventoryLevel[]>();
-        for (const group of byArguments(keys)) {
+        for (const group of groupByArgumentsBesidesLocation(keys)) {
           const { take, after, belowReorderPoint } = group[0];
           // LATERAL … LIMIT walks each location's primary-key index and stops after `take` rows.
           const rows = await prisma.$queryRaw<LevelRow[]>`
@@ -142,7 +132,7 @@ export function createLoaders(prisma: PrismaClient): Loaders {
     levelCount: new DataLoader(
       async (keys) => {
         const counts = new Map<string, number>();
-        for (const group of byArguments(keys)) {
+        for (const group of groupByArgumentsBesidesLocation(keys)) {
           const rows = await prisma.$queryRaw<{ location_id: string; count: number }[]>`
             SELECT location_id::text AS location_id, count(*)::int AS count FROM inventory_levels
             WHERE location_id = ANY(${group.map((key) => key.locationId)}::uuid[]) ${belowFilter(group[0].belowReorderPoint)}

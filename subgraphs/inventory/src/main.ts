@@ -1,4 +1,4 @@
-import { ConfigError, listenOrExplain, databaseTarget, loadEnv, shouldSeed } from '@joinery/core';
+import { databaseTarget, loadEnv, runMain, serveUntilSignalled, shouldSeed } from '@joinery/core';
 import { seedDemoData } from '@joinery/demo-data';
 import { buildInventorySubgraph, openInventoryDatabase } from './server';
 
@@ -8,14 +8,7 @@ async function main(): Promise<void> {
   const database = await openInventoryDatabase(target);
   if (shouldSeed(env, target)) await seedDemoData('inventory', database);
   const subgraph = await buildInventorySubgraph({ database });
-  const url = await listenOrExplain(subgraph.listen(env.INVENTORY_PORT, env.HOST), 'HOST / INVENTORY_PORT');
-  console.log(JSON.stringify({ level: 'info', service: 'inventory', msg: 'listening', url, database: target.kind }));
-  const shutdown = () => subgraph.stop().then(() => process.exit(0));
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
+  await serveUntilSignalled('inventory', subgraph, { host: env.HOST, port: env.INVENTORY_PORT, portVariable: 'INVENTORY_PORT' }, { database: target.kind });
 }
 
-main().catch((error) => {
-  console.error(error instanceof ConfigError ? error.message : error);
-  process.exit(1);
-});
+runMain(main);

@@ -1,4 +1,4 @@
-import { ConfigError, listenOrExplain, createInventoryDirectory, createSubgraphClient, databaseTarget, loadEnv, shouldSeed, subgraphUrl } from '@joinery/core';
+import { createInventoryDirectory, createSubgraphClient, databaseTarget, loadEnv, runMain, serveUntilSignalled, shouldSeed, subgraphUrl } from '@joinery/core';
 import { seedDemoData } from '@joinery/demo-data';
 import { buildMarketingSubgraph, openMarketingDatabase } from './server';
 
@@ -9,14 +9,7 @@ async function main(): Promise<void> {
   if (shouldSeed(env, target)) await seedDemoData('marketing', database);
   const inventory = createInventoryDirectory(createSubgraphClient('inventory', subgraphUrl(env, 'inventory'), env.SUBGRAPH_CALL_TIMEOUT_MS));
   const subgraph = await buildMarketingSubgraph({ database, inventory });
-  const url = await listenOrExplain(subgraph.listen(env.MARKETING_PORT, env.HOST), 'HOST / MARKETING_PORT');
-  console.log(JSON.stringify({ level: 'info', service: 'marketing', msg: 'listening', url, database: target.kind }));
-  const shutdown = () => subgraph.stop().then(() => process.exit(0));
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
+  await serveUntilSignalled('marketing', subgraph, { host: env.HOST, port: env.MARKETING_PORT, portVariable: 'MARKETING_PORT' }, { database: target.kind });
 }
 
-main().catch((error) => {
-  console.error(error instanceof ConfigError ? error.message : error);
-  process.exit(1);
-});
+runMain(main);

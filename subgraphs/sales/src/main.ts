@@ -1,4 +1,4 @@
-import { ConfigError, listenOrExplain, createInventoryDirectory, createSubgraphClient, databaseTarget, loadEnv, shouldSeed, subgraphUrl } from '@joinery/core';
+import { createInventoryDirectory, createSubgraphClient, databaseTarget, loadEnv, runMain, serveUntilSignalled, shouldSeed, subgraphUrl } from '@joinery/core';
 import { seedDemoData } from '@joinery/demo-data';
 import { createCampaignDirectory } from './campaign-directory';
 import { buildSalesSubgraph, openSalesDatabase } from './server';
@@ -17,14 +17,7 @@ async function main(): Promise<void> {
     campaigns: createCampaignDirectory(createSubgraphClient('marketing', subgraphUrl(env, 'marketing'), env.SUBGRAPH_CALL_TIMEOUT_MS)),
     recoveryIntervalMs: env.SALE_RECOVERY_INTERVAL_MS,
   });
-  const url = await listenOrExplain(subgraph.listen(env.SALES_PORT, env.HOST), 'HOST / SALES_PORT');
-  console.log(JSON.stringify({ level: 'info', service: 'sales', msg: 'listening', url, database: target.kind }));
-  const shutdown = () => subgraph.stop().then(() => process.exit(0));
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
+  await serveUntilSignalled('sales', subgraph, { host: env.HOST, port: env.SALES_PORT, portVariable: 'SALES_PORT' }, { database: target.kind });
 }
 
-main().catch((error) => {
-  console.error(error instanceof ConfigError ? error.message : error);
-  process.exit(1);
-});
+runMain(main);

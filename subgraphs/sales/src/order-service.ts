@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import { connection, graphQLError, isInstantAndUuid, isUuid, readPage, type PageArgs } from '@joinery/core';
+import { connection, graphQLError, groupByArgumentsBesidesLocation, isInstantAndUuid, isUuid, readPage, type PageArgs } from '@joinery/core';
 import { Prisma, type PrismaClient, type SalesOrder, type SalesOrderLine } from './generated/prisma/client';
 import type { TimeRange } from './summary-service';
 
@@ -10,15 +10,6 @@ interface LocationPageKey extends TimeRange {
   after: [string, string] | null;
 }
 
-function groupByArguments<K extends { locationId: string }>(keys: readonly K[]): K[][] {
-  const groups = new Map<string, K[]>();
-  for (const key of keys) {
-    const { locationId: _location, ...rest } = key;
-    const id = JSON.stringify(rest);
-    groups.set(id, [...(groups.get(id) ?? []), key]);
-  }
-  return [...groups.values()];
-}
 
 function rangeSql(range: TimeRange): Prisma.Sql {
   return Prisma.sql`${range.from ? Prisma.sql`AND ordered_at >= ${range.from}` : Prisma.empty} ${range.to ? Prisma.sql`AND ordered_at < ${range.to}` : Prisma.empty}`;
@@ -53,7 +44,7 @@ export class OrderService {
     this.locationPages = new DataLoader<LocationPageKey, SalesOrder[], string>(
       async (keys) => {
         const pages = new Map<string, string[]>();
-        for (const group of groupByArguments(keys)) {
+        for (const group of groupByArgumentsBesidesLocation(keys)) {
           const { take, after } = group[0];
           // LATERAL … LIMIT walks each location's (location_id, ordered_at) index and stops early.
           const rows = await prisma.$queryRaw<{ id: string; location_id: string }[]>`
@@ -81,7 +72,7 @@ export class OrderService {
     this.locationCounts = new DataLoader<TimeRange & { locationId: string }, number, string>(
       async (keys) => {
         const counts = new Map<string, number>();
-        for (const group of groupByArguments(keys)) {
+        for (const group of groupByArgumentsBesidesLocation(keys)) {
           const rows = await prisma.$queryRaw<{ location_id: string; count: number }[]>`
             SELECT location_id::text AS location_id, count(*)::int AS count FROM sales_orders
             WHERE status = 'CONFIRMED' AND location_id = ANY(${group.map((key) => key.locationId)}::uuid[]) ${rangeSql(group[0])}

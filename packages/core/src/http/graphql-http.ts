@@ -108,3 +108,11 @@ export async function closeServer(server: Server): Promise<void> {
   server.closeAllConnections?.();
   await new Promise<void>((resolvePromise) => server.close(() => resolvePromise()));
 }
+
+/** GET /health: answers 200 with the service's name while the process serves requests. */
+export function healthRoute(service: string) {
+  return (_request: IncomingMessage, response: ServerResponse): void => {
+    response.writeHead(200, { 'content-type': 'application/json' });
+    response.end(JSON.stringify({ status: 'ok', service }));
+  };
+}
