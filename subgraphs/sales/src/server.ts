@@ -43,6 +43,7 @@ export async function buildSalesSubgraph(deps: SalesDependencies): Promise<Sales
       try {
         const outcome = await recorder.resumePending(deps.recoveryIntervalMs!);
         if (outcome.confirmed || outcome.rejected) console.log(JSON.stringify({ level: 'info', service: 'sales', msg: 'resumed pending sales', ...outcome }));
+        if (outcome.stillPending) console.warn(JSON.stringify({ level: 'warn', service: 'sales', msg: 'sales still pending after a retry; will try again', ...outcome }));
       } catch (error) {
         console.error(JSON.stringify({ level: 'error', service: 'sales', msg: 'sale recovery failed', error: String(error) }));
       } finally {
