@@ -1,11 +1,10 @@
 import { readFileSync } from 'node:fs';
-import type { Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginUsageReportingDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLFormattedError } from 'graphql';
-import { closeServer, createGraphQLHttpServer, healthRoute, listen, maskInternalErrors } from '@joinery/core';
+import { maskInternalErrors, serveGraphQL, type GraphQLService } from '@joinery/core';
 
 export const DEFAULT_SUPERGRAPH_PATH = fileURLToPath(new URL('../../schema/supergraph.graphql', import.meta.url));
 
@@ -16,11 +15,8 @@ export interface RouterOptions {
   subgraphUrls?: Record<string, string | undefined>;
 }
 
-export interface Router {
-  readonly http: Server;
+export interface Router extends GraphQLService {
   readonly apollo: ApolloServer;
-  listen(port: number, host?: string): Promise<string>;
-  stop(): Promise<void>;
 }
 
 const UNREACHABLE = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|socket hang up|fetch failed|network timeout|aborted/i;
@@ -66,20 +62,5 @@ export async function buildRouter(options: RouterOptions): Promise<Router> {
     plugins: [ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginUsageReportingDisabled()],
   });
   await apollo.start();
-  const http = createGraphQLHttpServer({
-    server: apollo,
-    context: async () => ({}),
-    routes: {
-      '/health': healthRoute('router'),
-    },
-  });
-  return {
-    http,
-    apollo,
-    listen: (port, host = '127.0.0.1') => listen(http, port, host),
-    async stop() {
-      await closeServer(http);
-      await apollo.stop();
-    },
-  };
+  return { apollo, ...serveGraphQL('router', { server: apollo, context: async () => ({}) }) };
 }

@@ -72,14 +72,6 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
   return parsed.data;
 }
 
-/** Runs a listen call and, if it fails, stops start-up naming the variables that set the address. */
-export async function listenOrExplain(listening: Promise<string>, variables: string): Promise<string> {
-  try {
-    return await listening;
-  } catch (error) {
-    throw new ConfigError([`${variables}: ${(error as Error).message}`]);
-  }
-}
 
 export function subgraphPort(env: Env, name: SubgraphName): number {
   return { inventory: env.INVENTORY_PORT, sales: env.SALES_PORT, marketing: env.MARKETING_PORT }[name];

@@ -1,4 +1,15 @@
-import { ConfigError, listenOrExplain } from './config';
+import { ConfigError } from './config';
+import { ListenError } from './http/graphql-http';
+
+/** Runs a listen call; if the address cannot be used, stops start-up naming the variables that set it. */
+export async function listenOrExplain<T>(listening: Promise<T>, variables: string): Promise<T> {
+  try {
+    return await listening;
+  } catch (error) {
+    if (error instanceof ListenError) throw new ConfigError([`${variables}: ${error.message}`]);
+    throw error;
+  }
+}
 
 interface Listening {
   listen(port: number, host?: string): Promise<string>;

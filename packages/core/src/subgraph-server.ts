@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
-import type { Server } from 'node:http';
 import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse, type GraphQLFormattedError } from 'graphql';
-import { closeServer, createGraphQLHttpServer, healthRoute, listen } from './http/graphql-http';
+import { serveGraphQL, type GraphQLService } from './http/graphql-http';
 
 /** `{ typeDefs, resolvers }` as @apollo/subgraph 2.14 (the last supporting Node 20) takes it. */
 type SubgraphModule = Extract<Parameters<typeof buildSubgraphSchema>[0], { resolvers?: unknown }>;
@@ -18,13 +17,9 @@ export interface SubgraphServerOptions<TContext extends BaseContext> {
   createContext: () => TContext;
 }
 
-export interface SubgraphServer {
+export interface SubgraphServer extends GraphQLService {
   readonly name: string;
-  readonly http: Server;
   readonly apollo: ApolloServer<BaseContext>;
-  /** Starts listening; resolves with the GraphQL URL. Port 0 picks a free port. */
-  listen(port: number, host?: string): Promise<string>;
-  stop(): Promise<void>;
 }
 
 /** Errors with no code of ours are bugs or outages: logged whole, shown to clients without internals. */
@@ -65,21 +60,5 @@ export async function buildSubgraphServer<TContext extends BaseContext>(options:
     plugins: [ApolloServerPluginInlineTraceDisabled(), answerErrorsWith200],
   });
   await apollo.start();
-  const http = createGraphQLHttpServer<BaseContext>({
-    server: apollo,
-    context: async () => options.createContext(),
-    routes: {
-      '/health': healthRoute(options.name),
-    },
-  });
-  return {
-    name: options.name,
-    http,
-    apollo,
-    listen: (port, host = '127.0.0.1') => listen(http, port, host),
-    async stop() {
-      await closeServer(http);
-      await apollo.stop();
-    },
-  };
+  return { name: options.name, apollo, ...serveGraphQL(options.name, { server: apollo, context: async () => options.createContext() }) };
 }

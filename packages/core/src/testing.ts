@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { expect } from 'vitest';
 import type { SubgraphName } from './config';
 import type { Database, DatabaseTarget } from './db/database';
 
@@ -44,6 +45,22 @@ export function backends(): Backend[] {
     });
   }
   return list;
+}
+
+/** POSTs one operation and returns its data, failing the test on any GraphQL error. */
+export async function expectData(url: string, query: string, variables?: Record<string, unknown>): Promise<any> {
+  const result = await gql(url, query, variables);
+  expect(result.errors).toBeUndefined();
+  return result.data;
+}
+
+/** Creates an Oslo store through `url` and returns its id. */
+export async function createTestLocation(url: string, code: string, name = `Store ${code}`): Promise<string> {
+  const data = await expectData(url, `mutation($input: CreateLocationInput!) { createLocation(input: $input) { location { id } userErrors { message } } }`, {
+    input: { code, name, kind: 'STORE', timezone: 'Europe/Oslo', address: { line1: 'Storgata 1', city: 'Oslo', region: 'Nordics', postalCode: '0155', country: 'NO' } },
+  });
+  expect(data.createLocation.userErrors).toEqual([]);
+  return data.createLocation.location.id;
 }
 
 /** POSTs one GraphQL operation and returns the parsed body. */

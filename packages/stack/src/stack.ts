@@ -2,9 +2,7 @@ import { createInventoryDirectory, createSubgraphClient, type Database, type Dat
 import { buildInventorySubgraph, openInventoryDatabase, type InventorySubgraph } from '@joinery/inventory';
 import { buildMarketingSubgraph, openMarketingDatabase, type MarketingSubgraph } from '@joinery/marketing';
 import { buildRouter, readSupergraph, type Router } from '@joinery/router';
-import { buildSalesSubgraph, openSalesDatabase, type SalesSubgraph } from '@joinery/sales';
-import { createCampaignDirectory } from '@joinery/sales/campaign-directory';
-import { createStockAllocator } from '@joinery/sales/stock-allocator';
+import { buildSalesSubgraph, connectToOwners, openSalesDatabase, type SalesSubgraph } from '@joinery/sales';
 
 export interface StackOptions {
   targets: Record<SubgraphName, DatabaseTarget>;
@@ -46,17 +44,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
   const inventory = await buildInventorySubgraph({ database: inventoryDb });
   const inventoryUrl = await inventory.listen(options.ports.inventory, host);
-  const inventoryClient = createSubgraphClient('inventory', inventoryUrl, timeout);
-  const directory = createInventoryDirectory(inventoryClient);
-
-  const marketing = await buildMarketingSubgraph({ database: marketingDb, inventory: directory });
+  const marketing = await buildMarketingSubgraph({ database: marketingDb, inventory: createInventoryDirectory(createSubgraphClient('inventory', inventoryUrl, timeout)) });
   const marketingUrl = await marketing.listen(options.ports.marketing, host);
 
   const sales = await buildSalesSubgraph({
     database: salesDb,
-    inventory: directory,
-    allocator: createStockAllocator(inventoryClient),
-    campaigns: createCampaignDirectory(createSubgraphClient('marketing', marketingUrl, timeout)),
+    ...connectToOwners({ inventory: inventoryUrl, marketing: marketingUrl }, timeout),
     recoveryIntervalMs: options.saleRecoveryIntervalMs,
   });
   const salesUrl = await sales.listen(options.ports.sales, host);

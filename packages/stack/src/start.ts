@@ -1,5 +1,5 @@
 /** `npm start`: the whole supergraph in one process, on embedded PGlite unless DATABASE_URL is set. */
-import { ConfigError, databaseTarget, loadEnv, shouldSeed, SUBGRAPHS } from '@joinery/core';
+import { databaseTarget, listenOrExplain, loadEnv, runMain, shouldSeed, SUBGRAPHS } from '@joinery/core';
 import { seedDemoData } from '@joinery/demo-data';
 import { startStack } from './stack';
 
@@ -7,7 +7,7 @@ async function main(): Promise<void> {
   const env = loadEnv();
   const targets = Object.fromEntries(SUBGRAPHS.map((name) => [name, databaseTarget(env, name)])) as Parameters<typeof startStack>[0]['targets'];
   const started = Date.now();
-  const stack = await startStack({
+  const stack = await listenOrExplain(startStack({
     targets,
     host: env.HOST,
     ports: { router: env.ROUTER_PORT, inventory: env.INVENTORY_PORT, sales: env.SALES_PORT, marketing: env.MARKETING_PORT },
@@ -16,7 +16,7 @@ async function main(): Promise<void> {
     },
     subgraphCallTimeoutMs: env.SUBGRAPH_CALL_TIMEOUT_MS,
     saleRecoveryIntervalMs: env.SALE_RECOVERY_INTERVAL_MS,
-  });
+  }), 'HOST / ROUTER_PORT / INVENTORY_PORT / SALES_PORT / MARKETING_PORT');
   const where = targets.inventory.kind === 'pglite' ? `embedded PGlite in ${env.DATA_DIR}/` : 'PostgreSQL';
   console.log(`
 Joinery is up in ${((Date.now() - started) / 1000).toFixed(1)} s on ${where}.
@@ -37,11 +37,4 @@ Or open ${stack.urls.router} in a browser for Apollo Sandbox. Ctrl-C stops.
   process.once('SIGINT', shutdown);
 }
 
-main().catch((error) => {
-  if (error instanceof Error && error.message.startsWith('cannot listen on')) {
-    console.error(new ConfigError([`HOST / ROUTER_PORT / INVENTORY_PORT / SALES_PORT / MARKETING_PORT: ${error.message}`]).message);
-  } else {
-    console.error(error instanceof ConfigError ? error.message : error);
-  }
-  process.exit(1);
-});
+runMain(main);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backends, gql, withLevelLocked } from '@joinery/core/testing';
+import { backends, createTestLocation, expectData, gql, withLevelLocked } from '@joinery/core/testing';
 import { startStack, type Stack } from '@joinery/stack';
 
 const ports = { router: 0, inventory: 0, sales: 0, marketing: 0 };
@@ -30,20 +30,9 @@ describe.each(backends())('inventory stock through the router on $name', (backen
   let oslo: string;
   let bergen: string;
 
-  /** Sends an operation to the router and fails the test on any GraphQL error. */
-  async function ok(query: string, variables?: Record<string, unknown>) {
-    const result = await gql(url, query, variables);
-    expect(result.errors).toBeUndefined();
-    return result.data;
-  }
+  const ok = (query: string, variables?: Record<string, unknown>) => expectData(url, query, variables);
 
-  async function createLocation(code: string, name: string): Promise<string> {
-    const data = await ok(`mutation($input: CreateLocationInput!) { createLocation(input: $input) { location { id } userErrors { message } } }`, {
-      input: { code, name, kind: 'STORE', timezone: 'Europe/Oslo', address: { line1: 'Storgata 1', city: 'Oslo', region: 'Nordics', postalCode: '0155', country: 'NO' } },
-    });
-    expect(data.createLocation.userErrors).toEqual([]);
-    return data.createLocation.location.id;
-  }
+  const createLocation = (code: string, name: string) => createTestLocation(url, code, name);
 
   async function createProduct(sku: string, price = '100.00'): Promise<string> {
     const data = await ok(`mutation($input: CreateProductInput!) { createProduct(input: $input) { userErrors { message } } }`, {

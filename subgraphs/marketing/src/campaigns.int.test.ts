@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backends, gql } from '@joinery/core/testing';
+import { backends, createTestLocation, expectData, gql } from '@joinery/core/testing';
 import { startStack, type Stack } from '@joinery/stack';
 
 const ports = { router: 0, inventory: 0, sales: 0, marketing: 0 };
@@ -15,19 +15,9 @@ describe.each(backends())('campaigns through the router on $name', (backend) => 
   let oslo: string;
   let bergen: string;
 
-  async function ok(query: string, variables?: Record<string, unknown>) {
-    const result = await gql(url, query, variables);
-    expect(result.errors).toBeUndefined();
-    return result.data;
-  }
+  const ok = (query: string, variables?: Record<string, unknown>) => expectData(url, query, variables);
 
-  async function createLocation(code: string, name: string): Promise<string> {
-    const data = await ok(`mutation($input: CreateLocationInput!) { createLocation(input: $input) { location { id } userErrors { message } } }`, {
-      input: { code, name, kind: 'STORE', timezone: 'Europe/Oslo', address: { line1: 'Storgata 1', city: 'Oslo', region: 'Nordics', postalCode: '0155', country: 'NO' } },
-    });
-    expect(data.createLocation.userErrors).toEqual([]);
-    return data.createLocation.location.id;
-  }
+  const createLocation = (code: string, name: string) => createTestLocation(url, code, name);
 
   async function createProduct(sku: string, name: string): Promise<void> {
     const data = await ok(`mutation($input: CreateProductInput!) { createProduct(input: $input) { userErrors { message } } }`, { input: { sku, name, category: 'sofas', price: '2499.00' } });

@@ -1,20 +1,15 @@
-import { createInventoryDirectory, createSubgraphClient, databaseTarget, loadEnv, runMain, serveUntilSignalled, shouldSeed, subgraphUrl } from '@joinery/core';
+import { databaseTarget, loadEnv, runMain, serveUntilSignalled, shouldSeed, subgraphUrl } from '@joinery/core';
 import { seedDemoData } from '@joinery/demo-data';
-import { createCampaignDirectory } from './campaign-directory';
-import { buildSalesSubgraph, openSalesDatabase } from './server';
-import { createStockAllocator } from './stock-allocator';
+import { buildSalesSubgraph, connectToOwners, openSalesDatabase } from './server';
 
 async function main(): Promise<void> {
   const env = loadEnv();
   const target = databaseTarget(env, 'sales');
   const database = await openSalesDatabase(target);
   if (shouldSeed(env, target)) await seedDemoData('sales', database);
-  const inventory = createSubgraphClient('inventory', subgraphUrl(env, 'inventory'), env.SUBGRAPH_CALL_TIMEOUT_MS);
   const subgraph = await buildSalesSubgraph({
     database,
-    inventory: createInventoryDirectory(inventory),
-    allocator: createStockAllocator(inventory),
-    campaigns: createCampaignDirectory(createSubgraphClient('marketing', subgraphUrl(env, 'marketing'), env.SUBGRAPH_CALL_TIMEOUT_MS)),
+    ...connectToOwners({ inventory: subgraphUrl(env, 'inventory'), marketing: subgraphUrl(env, 'marketing') }, env.SUBGRAPH_CALL_TIMEOUT_MS),
     recoveryIntervalMs: env.SALE_RECOVERY_INTERVAL_MS,
   });
   await serveUntilSignalled('sales', subgraph, { host: env.HOST, port: env.SALES_PORT, portVariable: 'SALES_PORT' }, { database: target.kind });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createInventoryDirectory, createSubgraphClient, SubgraphUnavailableError, type Database } from '@joinery/core';
-import { backends, gql, withLevelLocked } from '@joinery/core/testing';
+import { backends, createTestLocation, expectData, gql, withLevelLocked } from '@joinery/core/testing';
 import { buildInventorySubgraph, openInventoryDatabase, type InventorySubgraph } from '@joinery/inventory';
 import { buildMarketingSubgraph, openMarketingDatabase, type MarketingSubgraph } from '@joinery/marketing';
 import { buildRouter, readSupergraph, type Router } from '@joinery/router';
@@ -18,20 +18,10 @@ const RECORD_SALE = `mutation($input: RecordSaleInput!) { recordSale(input: $inp
 
 /** The reads and writes every test here needs, all through one GraphQL endpoint (the router). */
 function client(endpoint: () => string) {
-  async function ok(query: string, variables?: Record<string, unknown>) {
-    const result = await gql(endpoint(), query, variables);
-    expect(result.errors).toBeUndefined();
-    return result.data;
-  }
+  const ok = (query: string, variables?: Record<string, unknown>) => expectData(endpoint(), query, variables);
   return {
     ok,
-    async createLocation(code: string): Promise<string> {
-      const data = await ok(`mutation($input: CreateLocationInput!) { createLocation(input: $input) { location { id } userErrors { message } } }`, {
-        input: { code, name: `Store ${code}`, kind: 'STORE', timezone: 'Europe/Oslo', address: { line1: 'Storgata 1', city: 'Oslo', region: 'Nordics', postalCode: '0155', country: 'NO' } },
-      });
-      expect(data.createLocation.userErrors).toEqual([]);
-      return data.createLocation.location.id;
-    },
+    createLocation: (code: string): Promise<string> => createTestLocation(endpoint(), code),
     async createProduct(sku: string, price = '100.00'): Promise<string> {
       const data = await ok(`mutation($input: CreateProductInput!) { createProduct(input: $input) { userErrors { message } } }`, {
         input: { sku, name: `Product ${sku}`, category: 'sofas', price },

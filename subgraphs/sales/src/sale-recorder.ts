@@ -32,7 +32,8 @@ export interface RecordSaleInput {
 /** The validated sale as stored on the order, enough to finish it after a crash. */
 interface SaleRequest {
   locationId: string;
-  lines: { sku: string; quantity: number; unitPrice: string; discount: string }[];
+  /** Prices fixed when the sale was recorded; lineTotal = quantity × unitPrice − discount. */
+  lines: { sku: string; quantity: number; unitPrice: string; discount: string; lineTotal: string }[];
 }
 
 /**
@@ -60,7 +61,7 @@ export class SaleRecorder {
     if (existing) return this.replay(existing, hash);
 
     const request = await this.resolve(input);
-    const lines = request.lines.map((line) => ({ ...line, total: new Decimal(line.unitPrice).times(line.quantity).minus(line.discount) }));
+    const lines = request.lines;
     const subtotal = lines.reduce((sum, line) => sum.plus(new Decimal(line.unitPrice).times(line.quantity)), new Decimal(0));
     const discountTotal = lines.reduce((sum, line) => sum.plus(line.discount), new Decimal(0));
     let order: SalesOrder;
@@ -142,11 +143,7 @@ export class SaleRecorder {
     }
     // One statement moves the order to CONFIRMED and writes its lines, or does nothing if another
     // process (a concurrent retry, the recovery sweep) settled it first.
-    const lines = request.lines.map((line, index) => ({
-      ...line,
-      number: index + 1,
-      total: new Decimal(line.unitPrice).times(line.quantity).minus(line.discount).toFixed(2),
-    }));
+    const lines = request.lines;
     const written = await this.prisma.$executeRaw`
       WITH moved AS (
         UPDATE sales_orders SET status = 'CONFIRMED', updated_at = now()
@@ -155,8 +152,8 @@ export class SaleRecorder {
       )
       INSERT INTO sales_order_lines (order_id, line_number, sku, quantity, unit_price, discount, line_total, location_id, ordered_at)
       SELECT moved.id, line.number, line.sku, line.quantity, line.unit_price::numeric, line.discount::numeric, line.total::numeric, moved.location_id, moved.ordered_at
-      FROM moved, unnest(${lines.map((l) => l.number)}::int[], ${lines.map((l) => l.sku)}::text[], ${lines.map((l) => l.quantity)}::int[],
-                         ${lines.map((l) => l.unitPrice)}::text[], ${lines.map((l) => l.discount)}::text[], ${lines.map((l) => l.total)}::text[])
+      FROM moved, unnest(${lines.map((_line, index) => index + 1)}::int[], ${lines.map((l) => l.sku)}::text[], ${lines.map((l) => l.quantity)}::int[],
+                         ${lines.map((l) => l.unitPrice)}::text[], ${lines.map((l) => l.discount)}::text[], ${lines.map((l) => l.lineTotal)}::text[])
         AS line(number, sku, quantity, unit_price, discount, total)`;
     if (written > 0) return { ...order, status: 'CONFIRMED' };
     const settled = (await this.prisma.salesOrder.findUnique({ where: { id: order.id } }))!;
@@ -216,13 +213,19 @@ export class SaleRecorder {
       const unitPrice = line.unitPrice ?? (catalogPrice ? new Decimal(catalogPrice) : null);
       if (!catalogPrice || !unitPrice) {
         errors.add(['input', 'lines', String(index), 'sku'], `No product with sku ${line.sku}`, 'NOT_FOUND');
-        return { sku: line.sku, quantity: line.quantity, unitPrice: '0.00', discount: '0.00' };
+        return { sku: line.sku, quantity: line.quantity, unitPrice: '0.00', discount: '0.00', lineTotal: '0.00' };
       }
       const discount = line.discount ?? new Decimal(0);
       if (discount.greaterThan(unitPrice.times(line.quantity))) {
         errors.add(['input', 'lines', String(index), 'discount'], `discount ${discount.toFixed(2)} exceeds the line's value ${unitPrice.times(line.quantity).toFixed(2)}`);
       }
-      return { sku: line.sku, quantity: line.quantity, unitPrice: unitPrice.toFixed(2), discount: discount.toFixed(2) };
+      return {
+        sku: line.sku,
+        quantity: line.quantity,
+        unitPrice: unitPrice.toFixed(2),
+        discount: discount.toFixed(2),
+        lineTotal: unitPrice.times(line.quantity).minus(discount).toFixed(2),
+      };
     });
     errors.throwIfAny();
     return { locationId: input.locationId, lines };

@@ -1,14 +1,24 @@
 import { fileURLToPath } from 'node:url';
-import { buildSubgraphServer, openDatabase, type Database, type DatabaseTarget, type InventoryDirectory, type SubgraphServer } from '@joinery/core';
-import type { CampaignDirectory } from './campaign-directory';
+import { buildSubgraphServer, createInventoryDirectory, createSubgraphClient, openDatabase, type Database, type DatabaseTarget, type InventoryDirectory, type SubgraphServer } from '@joinery/core';
+import { createCampaignDirectory, type CampaignDirectory } from './campaign-directory';
 import { createContext } from './context';
 import { PrismaClient } from './generated/prisma/client';
 import { resolvers } from './resolvers';
 import { SaleRecorder } from './sale-recorder';
-import type { StockAllocator } from './stock-allocator';
+import { createStockAllocator, type StockAllocator } from './stock-allocator';
 
 export const SALES_SCHEMA_PATH = fileURLToPath(new URL('../schema.graphql', import.meta.url));
 export const SALES_MIGRATIONS = fileURLToPath(new URL('../../../prisma/sales/migrations', import.meta.url));
+
+/** The sales subgraph's links to the subgraphs that own stock and campaigns, over their GraphQL endpoints. */
+export function connectToOwners(urls: { inventory: string; marketing: string }, timeoutMs: number): Pick<SalesDependencies, 'inventory' | 'allocator' | 'campaigns'> {
+  const inventory = createSubgraphClient('inventory', urls.inventory, timeoutMs);
+  return {
+    inventory: createInventoryDirectory(inventory),
+    allocator: createStockAllocator(inventory),
+    campaigns: createCampaignDirectory(createSubgraphClient('marketing', urls.marketing, timeoutMs)),
+  };
+}
 
 export interface SalesDependencies {
   database: Database;

@@ -11,8 +11,38 @@ export interface GraphQLHttpOptions<TContext extends BaseContext> {
   /** Path GraphQL is served on. Default /graphql. */
   path?: string;
   maxBodyBytes?: number;
-  /** Extra GET routes (e.g. /health). */
+  /** Extra GET routes. */
   routes?: Record<string, (request: IncomingMessage, response: ServerResponse) => void | Promise<void>>;
+}
+
+/** The address could not be listened on (port taken, unknown host): a setting to change, not a bug. */
+export class ListenError extends Error {
+  constructor(host: string, port: number, cause: NodeJS.ErrnoException) {
+    super(`cannot listen on ${host}:${port} (${cause.code ?? cause.message}${cause.code === 'EADDRINUSE' ? ': the port is taken' : ''})`, { cause });
+    this.name = 'ListenError';
+  }
+}
+
+/** A started ApolloServer served over HTTP, not yet listening. */
+export interface GraphQLService {
+  readonly http: Server;
+  /** Starts listening; resolves with the GraphQL URL. Port 0 picks a free port. */
+  listen(port: number, host?: string): Promise<string>;
+  /** Closes the HTTP server and its connections, then stops Apollo. */
+  stop(): Promise<void>;
+}
+
+/** Serves a started ApolloServer at /graphql, with GET /health answering for `name`. */
+export function serveGraphQL<TContext extends BaseContext>(name: string, options: GraphQLHttpOptions<TContext>): GraphQLService {
+  const http = createGraphQLHttpServer({ ...options, routes: { ...options.routes, '/health': healthRoute(name) } });
+  return {
+    http,
+    listen: (port, host = '127.0.0.1') => listen(http, port, host, options.path),
+    async stop() {
+      await closeServer(http);
+      await options.server.stop();
+    },
+  };
 }
 
 class BodyTooLarge extends Error {}
@@ -83,17 +113,16 @@ export function graphqlRequestListener<TContext extends BaseContext>(options: Gr
   };
 }
 
-export function createGraphQLHttpServer<TContext extends BaseContext>(options: GraphQLHttpOptions<TContext>): Server {
+function createGraphQLHttpServer<TContext extends BaseContext>(options: GraphQLHttpOptions<TContext>): Server {
   const server = createServer(graphqlRequestListener(options));
   server.keepAliveTimeout = 65_000;
   return server;
 }
 
 /** Listens and resolves with the URL of the GraphQL endpoint (port 0 picks a free port). */
-export async function listen(server: Server, port: number, host: string, path = '/graphql'): Promise<string> {
+async function listen(server: Server, port: number, host: string, path = '/graphql'): Promise<string> {
   await new Promise<void>((resolvePromise, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(new Error(`cannot listen on ${host}:${port} (${error.code ?? error.message}${error.code === 'EADDRINUSE' ? ': the port is taken' : ''})`, { cause: error })));
+    server.once('error', (error: NodeJS.ErrnoException) => reject(new ListenError(host, port, error)));
     server.listen(port, host, () => {
       server.removeAllListeners('error');
       resolvePromise();
@@ -104,13 +133,13 @@ export async function listen(server: Server, port: number, host: string, path = 
   return `http://${shownHost === '0.0.0.0' ? 'localhost' : shownHost}:${address.port}${path}`;
 }
 
-export async function closeServer(server: Server): Promise<void> {
+async function closeServer(server: Server): Promise<void> {
   server.closeAllConnections?.();
   await new Promise<void>((resolvePromise) => server.close(() => resolvePromise()));
 }
 
 /** GET /health: answers 200 with the service's name while the process serves requests. */
-export function healthRoute(service: string) {
+function healthRoute(service: string) {
   return (_request: IncomingMessage, response: ServerResponse): void => {
     response.writeHead(200, { 'content-type': 'application/json' });
     response.end(JSON.stringify({ status: 'ok', service }));
