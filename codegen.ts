@@ -7,6 +7,8 @@ const mappers: Record<string, Record<string, string>> = {
     Product: '../models#ProductModel',
     InventoryLevel: '../models#InventoryLevelModel',
     StockMovement: '../models#StockMovementModel',
+    StockChange: '../models#StockChangeModel',
+    LowStockAlert: '../models#LowStockAlertModel',
     LocationConnection: '../models#Connection<LocationModel>',
     ProductConnection: '../models#Connection<ProductModel>',
     InventoryLevelConnection: '../models#Connection<InventoryLevelModel>',

@@ -1,4 +1,4 @@
-import { loadEnv, runMain, serveUntilSignalled, SUBGRAPHS, subgraphUrl } from '@joinery/core';
+import { loadEnv, openEventBus, runMain, serveUntilSignalled, SUBGRAPHS, subgraphUrl } from '@joinery/core';
 import { buildRouter, DEFAULT_SUPERGRAPH_PATH, readSupergraph } from './server';
 
 async function main(): Promise<void> {
@@ -7,8 +7,23 @@ async function main(): Promise<void> {
   const explicit = { inventory: env.INVENTORY_URL, sales: env.SALES_URL, marketing: env.MARKETING_URL };
   // A supergraph given by path routes to its own URLs unless overridden; ours routes to the configured ports.
   const subgraphUrls = env.SUPERGRAPH_PATH ? explicit : Object.fromEntries(SUBGRAPHS.map((name) => [name, subgraphUrl(env, name)]));
-  const router = await buildRouter({ supergraphSdl: readSupergraph(path), subgraphUrls });
-  await serveUntilSignalled('router', router, { host: env.HOST, port: env.ROUTER_PORT, portVariable: 'ROUTER_PORT' }, { supergraph: path });
+  if (!env.REDIS_URL) {
+    console.warn(JSON.stringify({ level: 'warn', service: 'router', msg: 'REDIS_URL is not set: a router in its own process receives no stock events, so subscriptions stay silent. Set REDIS_URL (and on the inventory subgraph too), or run `npm start` for the all-in-one process.' }));
+  }
+  const bus = await openEventBus({ redisUrl: env.REDIS_URL, channelPrefix: env.EVENT_CHANNEL_PREFIX });
+  const router = await buildRouter({
+    supergraphSdl: readSupergraph(path),
+    subgraphUrls,
+    bus,
+    webSocket: {
+      maxSubscriptionsPerConnection: env.WS_MAX_SUBSCRIPTIONS_PER_CONNECTION,
+      maxMessageBytes: env.WS_MAX_MESSAGE_BYTES,
+      connectionInitTimeoutMs: env.WS_CONNECTION_INIT_TIMEOUT_MS,
+      keepAliveMs: env.WS_KEEPALIVE_MS,
+      maxPendingEvents: env.WS_MAX_PENDING_EVENTS,
+    },
+  });
+  await serveUntilSignalled('router', { listen: router.listen, stop: () => router.stop().finally(() => bus.close()) }, { host: env.HOST, port: env.ROUTER_PORT, portVariable: 'ROUTER_PORT' }, { supergraph: path, events: bus.kind });
 }
 
 runMain(main);

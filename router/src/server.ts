@@ -3,8 +3,10 @@ import { fileURLToPath } from 'node:url';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginUsageReportingDisabled } from '@apollo/server/plugin/disabled';
-import type { GraphQLFormattedError } from 'graphql';
-import { maskInternalErrors, serveGraphQL, type GraphQLService } from '@joinery/core';
+import type { FormattedExecutionResult, GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import { maskInternalErrors, serveGraphQL, type EventBus, type GraphQLService } from '@joinery/core';
+import { SubscriptionHub } from './subscriptions/subscription-hub';
+import { serveWebSockets, type OperationRunner, type WebSocketLimits } from './subscriptions/websocket-server';
 
 export const DEFAULT_SUPERGRAPH_PATH = fileURLToPath(new URL('../../schema/supergraph.graphql', import.meta.url));
 
@@ -13,10 +15,18 @@ export interface RouterOptions {
   supergraphSdl: string;
   /** Per-subgraph URL overrides by subgraph name (e.g. { inventory: 'http://inventory:4001/graphql' }). */
   subgraphUrls?: Record<string, string | undefined>;
+  /** Where live events arrive from; without one the router serves no subscriptions. */
+  bus?: EventBus;
+  /** WebSocket protections (see WebSocketLimits for defaults). */
+  webSocket?: WebSocketLimits & { /** Results one subscriber may have waiting before it is dropped. Default 1000. */ maxPendingEvents?: number };
 }
 
 export interface Router extends GraphQLService {
   readonly apollo: ApolloServer;
+  /** Present when the router has a bus: its subscriptions and counters. */
+  readonly hub?: SubscriptionHub;
+  /** Open WebSocket connections. */
+  readonly webSocketConnections: number;
 }
 
 const UNREACHABLE = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|socket hang up|fetch failed|network timeout|aborted/i;
@@ -61,6 +71,32 @@ export async function buildRouter(options: RouterOptions): Promise<Router> {
     csrfPrevention: true,
     plugins: [ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginUsageReportingDisabled()],
   });
+  let apiSchema: GraphQLSchema | undefined;
+  gateway.onSchemaLoadOrUpdate(({ apiSchema: schema }) => {
+    apiSchema = schema;
+  });
   await apollo.start();
-  return { apollo, ...serveGraphQL('router', { server: apollo, context: async () => ({}) }) };
+  const service = serveGraphQL('router', { server: apollo, context: async () => ({}) });
+
+  const run: OperationRunner = async (request) => {
+    const response = await apollo.executeOperation({ query: request.query, variables: request.variables, operationName: request.operationName ?? undefined });
+    if (response.body.kind !== 'single') throw new Error('incremental delivery is not supported over WebSocket');
+    return response.body.singleResult as FormattedExecutionResult;
+  };
+  const hub = options.bus ? await SubscriptionHub.start({ bus: options.bus, run: (query, variables) => run({ query, variables }), maxPendingEvents: options.webSocket?.maxPendingEvents }) : undefined;
+  const sockets = hub ? serveWebSockets({ http: service.http, schema: () => apiSchema!, hub, run, ...options.webSocket }) : undefined;
+  return {
+    apollo,
+    hub,
+    http: service.http,
+    listen: service.listen,
+    get webSocketConnections() {
+      return sockets?.connections ?? 0;
+    },
+    async stop() {
+      await sockets?.dispose();
+      await hub?.stop();
+      await service.stop();
+    },
+  };
 }

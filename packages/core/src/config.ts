@@ -45,6 +45,20 @@ const EnvSchema = z.object({
   DATA_DIR: z.string().min(1).default('.data'),
   /** Fill empty databases with the demo furniture brand at start. Default true on PGlite, false on PostgreSQL. */
   SEED_DEMO_DATA: flag.optional(),
+  /** Redis for events between processes (routers, subgraph instances). Unset: events stay in-process. */
+  REDIS_URL: z.string().url().refine((value) => /^rediss?:\/\//.test(value), 'must start with redis:// or rediss://').optional(),
+  /** Prefix of every Redis channel Joinery uses, so deployments can share one Redis. Default joinery: */
+  EVENT_CHANNEL_PREFIX: z.string().min(1).max(100).default('joinery:'),
+  /** Most subscriptions one WebSocket connection may hold at once. Default 100. */
+  WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().min(1).max(10_000).default(100),
+  /** Largest message a WebSocket client may send, in bytes. Default 65536. */
+  WS_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).max(16 * 1024 * 1024).default(64 * 1024),
+  /** A connection that has not sent connection_init after this many ms is closed with 4408. Default 10000. */
+  WS_CONNECTION_INIT_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  /** Interval of the router's WebSocket pings; a client that does not answer within it is dropped. Default 12000. */
+  WS_KEEPALIVE_MS: z.coerce.number().int().min(100).default(12_000),
+  /** Events a subscriber may have waiting (unsent) before it is dropped as too slow. Default 1000. */
+  WS_MAX_PENDING_EVENTS: z.coerce.number().int().min(1).default(1_000),
   /** Supergraph SDL the router serves. Default schema/supergraph.graphql. */
   SUPERGRAPH_PATH: z.string().min(1).refine((path) => existsSync(path), 'no such file').optional(),
   /** How often the sales subgraph resumes sales interrupted between order and stock, in ms. Default 5000. */

@@ -12,3 +12,5 @@ export * from './validation';
 export * from './inventory-directory';
 export * from './batching';
 export * from './service-main';
+export * from './events/event-bus';
+export * from './events/outbox-relay';

@@ -3,12 +3,18 @@ import pg from 'pg';
 import { expect } from 'vitest';
 import type { SubgraphName } from './config';
 import type { Database, DatabaseTarget } from './db/database';
+import { InProcessEventBus, RedisEventBus, type EventBus } from './events/event-bus';
 
 export interface Backend {
   name: 'pglite' | 'postgres';
   /** Fresh, empty targets for the three subgraphs: in-memory PGlite, or new schemas on PostgreSQL. */
   targets(): Record<SubgraphName, DatabaseTarget>;
-  /** Drops what `targets()` created. */
+  /**
+   * A bus for events: in-process with PGlite; with PostgreSQL, Redis when REDIS_URL is set (on
+   * channels of its own), as a deployment on real services would run.
+   */
+  bus(): Promise<EventBus>;
+  /** Drops what `targets()` created and closes what `bus()` opened. */
   cleanup(): Promise<void>;
 }
 
@@ -18,12 +24,24 @@ export interface Backend {
  */
 export function backends(): Backend[] {
   const list: Backend[] = [
-    { name: 'pglite', targets: () => ({ inventory: { kind: 'pglite' }, sales: { kind: 'pglite' }, marketing: { kind: 'pglite' } }), cleanup: async () => {} },
+    {
+      name: 'pglite',
+      targets: () => ({ inventory: { kind: 'pglite' }, sales: { kind: 'pglite' }, marketing: { kind: 'pglite' } }),
+      bus: async () => new InProcessEventBus(),
+      cleanup: async () => {},
+    },
   ];
   const url = process.env.DATABASE_URL;
   if (url) {
     const created: string[] = [];
+    const buses: EventBus[] = [];
     list.push({
+      async bus() {
+        const redisUrl = process.env.REDIS_URL;
+        const bus = redisUrl ? await RedisEventBus.connect({ url: redisUrl, channelPrefix: `test:${randomBytes(5).toString('hex')}:` }) : new InProcessEventBus();
+        buses.push(bus);
+        return bus;
+      },
       name: 'postgres',
       targets() {
         const prefix = `t_${randomBytes(5).toString('hex')}`;
@@ -34,6 +52,7 @@ export function backends(): Backend[] {
         return { inventory: target('inventory'), sales: target('sales'), marketing: target('marketing') };
       },
       async cleanup() {
+        await Promise.all(buses.splice(0).map((bus) => bus.close()));
         const client = new pg.Client({ connectionString: url });
         await client.connect();
         try {

@@ -1,7 +1,7 @@
-import { createInventoryDirectory, createSubgraphClient, type Database, type DatabaseTarget, type SubgraphName } from '@joinery/core';
+import { createInventoryDirectory, createSubgraphClient, InProcessEventBus, type Database, type EventBus, type DatabaseTarget, type SubgraphName } from '@joinery/core';
 import { buildInventorySubgraph, openInventoryDatabase, type InventorySubgraph } from '@joinery/inventory';
 import { buildMarketingSubgraph, openMarketingDatabase, type MarketingSubgraph } from '@joinery/marketing';
-import { buildRouter, readSupergraph, type Router } from '@joinery/router';
+import { buildRouter, readSupergraph, type Router, type RouterOptions } from '@joinery/router';
 import { buildSalesSubgraph, connectToOwners, openSalesDatabase, type SalesSubgraph } from '@joinery/sales';
 
 export interface StackOptions {
@@ -16,6 +16,10 @@ export interface StackOptions {
   subgraphCallTimeoutMs?: number;
   /** Sale recovery sweep interval; off when omitted. */
   saleRecoveryIntervalMs?: number;
+  /** Carries stock events from inventory to the router. Default: in-process (closed by `stop`). */
+  bus?: EventBus;
+  /** Router WebSocket limits (tests lower them). */
+  webSocket?: RouterOptions['webSocket'];
 }
 
 export interface Stack {
@@ -25,6 +29,7 @@ export interface Stack {
   router: Router;
   urls: Record<SubgraphName | 'router', string>;
   databases: Record<SubgraphName, Database>;
+  bus: EventBus;
   stop(): Promise<void>;
 }
 
@@ -42,7 +47,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     for (const [name, database] of Object.entries(databases)) await options.prepare(name as SubgraphName, database);
   }
 
-  const inventory = await buildInventorySubgraph({ database: inventoryDb });
+  const bus = options.bus ?? new InProcessEventBus();
+  const inventory = await buildInventorySubgraph({ database: inventoryDb, bus });
   const inventoryUrl = await inventory.listen(options.ports.inventory, host);
   const marketing = await buildMarketingSubgraph({ database: marketingDb, inventory: createInventoryDirectory(createSubgraphClient('inventory', inventoryUrl, timeout)) });
   const marketingUrl = await marketing.listen(options.ports.marketing, host);
@@ -57,6 +63,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const router = await buildRouter({
     supergraphSdl: readSupergraph(),
     subgraphUrls: { inventory: inventoryUrl, sales: salesUrl, marketing: marketingUrl },
+    bus,
+    webSocket: options.webSocket,
   });
   const routerUrl = await router.listen(options.ports.router, host);
 
@@ -66,12 +74,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     marketing,
     router,
     databases,
+    bus,
     urls: { router: routerUrl, inventory: inventoryUrl, sales: salesUrl, marketing: marketingUrl },
     async stop() {
       await router.stop();
       await sales.stop();
       await marketing.stop();
       await inventory.stop();
+      if (!options.bus) await bus.close();
     },
   };
 }

@@ -1,5 +1,5 @@
 /** `npm start`: the whole supergraph in one process, on embedded PGlite unless DATABASE_URL is set. */
-import { databaseTarget, listenOrExplain, loadEnv, runMain, shouldSeed, SUBGRAPHS } from '@joinery/core';
+import { databaseTarget, listenOrExplain, loadEnv, openEventBus, runMain, shouldSeed, SUBGRAPHS } from '@joinery/core';
 import { seedDemoData } from '@joinery/demo-data';
 import { startStack } from './stack';
 
@@ -7,6 +7,7 @@ async function main(): Promise<void> {
   const env = loadEnv();
   const targets = Object.fromEntries(SUBGRAPHS.map((name) => [name, databaseTarget(env, name)])) as Parameters<typeof startStack>[0]['targets'];
   const started = Date.now();
+  const bus = await openEventBus({ redisUrl: env.REDIS_URL, channelPrefix: env.EVENT_CHANNEL_PREFIX });
   const stack = await listenOrExplain(startStack({
     targets,
     host: env.HOST,
@@ -16,12 +17,21 @@ async function main(): Promise<void> {
     },
     subgraphCallTimeoutMs: env.SUBGRAPH_CALL_TIMEOUT_MS,
     saleRecoveryIntervalMs: env.SALE_RECOVERY_INTERVAL_MS,
+    bus,
+    webSocket: {
+      maxSubscriptionsPerConnection: env.WS_MAX_SUBSCRIPTIONS_PER_CONNECTION,
+      maxMessageBytes: env.WS_MAX_MESSAGE_BYTES,
+      connectionInitTimeoutMs: env.WS_CONNECTION_INIT_TIMEOUT_MS,
+      keepAliveMs: env.WS_KEEPALIVE_MS,
+      maxPendingEvents: env.WS_MAX_PENDING_EVENTS,
+    },
   }), 'HOST / ROUTER_PORT / INVENTORY_PORT / SALES_PORT / MARKETING_PORT');
-  const where = targets.inventory.kind === 'pglite' ? `embedded PGlite in ${env.DATA_DIR}/` : 'PostgreSQL';
+  const where = `${targets.inventory.kind === 'pglite' ? `embedded PGlite in ${env.DATA_DIR}/` : 'PostgreSQL'}, events ${bus.kind === 'redis' ? 'through Redis' : 'in-process'}`;
   console.log(`
 Joinery is up in ${((Date.now() - started) / 1000).toFixed(1)} s on ${where}.
 
   Router (send queries here):  ${stack.urls.router}
+  Subscriptions (graphql-ws):  ${stack.urls.router.replace(/^http/, 'ws')}
   Subgraphs:                   inventory ${stack.urls.inventory}
                                sales     ${stack.urls.sales}
                                marketing ${stack.urls.marketing}
@@ -30,9 +40,9 @@ Try:
   curl -s ${stack.urls.router} -H 'content-type: application/json' \\
     -d '{"query":"{ locations(first: 3) { nodes { name kind timezone salesSummary { orderCount revenue } } } }"}'
 
-Or open ${stack.urls.router} in a browser for Apollo Sandbox. Ctrl-C stops.
+Live stock: see "Subscriptions" in README.md for a graphql-ws client. Ctrl-C stops.
 `);
-  const shutdown = () => stack.stop().then(() => process.exit(0));
+  const shutdown = () => stack.stop().finally(() => bus.close()).then(() => process.exit(0));
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);
 }

@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import { groupByArgumentsBesidesLocation, isUuid } from '@joinery/core';
 import { Prisma, type InventoryLevel, type Location, type PrismaClient, type Product, type StockMovement, type StockMovementReason } from './generated/prisma/client';
+import type { RecordedEvent } from './models';
 
 /** One page of one location's levels: rows after `after` (by sku), at most `take`. */
 export interface LevelPageKey {
@@ -60,6 +61,9 @@ export interface Loaders {
   /** Pages of movements, newest first, for many levels at once (one query per argument set). */
   movementPage: DataLoader<MovementPageKey, StockMovement[], string>;
   movementCount: DataLoader<{ locationId: string; sku: string }, number, string>;
+  movement: DataLoader<string, StockMovement | null>;
+  /** Recorded outbox events by id (`<type>|<id>`: an id of another type is not found). */
+  event: DataLoader<string, RecordedEvent<unknown> | null>;
 }
 
 export interface MovementPageKey {
@@ -173,6 +177,19 @@ export function createLoaders(prisma: PrismaClient): Loaders {
       },
       { cacheKeyFn: (key) => JSON.stringify(key) },
     ),
+    movement: new DataLoader(async (ids) => {
+      const numeric = ids.filter((id) => /^\d{1,18}$/.test(id)).map(BigInt);
+      const rows = await prisma.stockMovement.findMany({ where: { id: { in: numeric } } });
+      const byId = new Map(rows.map((row) => [String(row.id), row]));
+      return ids.map((id) => byId.get(id) ?? null);
+    }),
+    event: new DataLoader(async (keys) => {
+      const wanted = keys.map((key) => key.split('|') as [string, string]).filter(([, id]) => isUuid(id));
+      const rows = await prisma.$queryRaw<{ id: string; type: string; payload: unknown; occurred_at: Date; recorded_at: Date }[]>`
+        SELECT id::text AS id, type, payload, occurred_at, recorded_at FROM outbox_events WHERE id = ANY(${wanted.map(([, id]) => id)}::uuid[])`;
+      const byKey = new Map(rows.map((row) => [`${row.type}|${row.id}`, { id: row.id, payload: row.payload, occurredAt: row.occurred_at, recordedAt: row.recorded_at }]));
+      return keys.map((key) => byKey.get(key) ?? null);
+    }),
     movementCount: new DataLoader(
       async (keys) => {
         const rows = await prisma.$queryRaw<{ location_id: string; sku: string; count: number }[]>`

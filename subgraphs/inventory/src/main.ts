@@ -1,4 +1,4 @@
-import { databaseTarget, loadEnv, runMain, serveUntilSignalled, shouldSeed } from '@joinery/core';
+import { databaseTarget, loadEnv, openEventBus, runMain, serveUntilSignalled, shouldSeed } from '@joinery/core';
 import { seedDemoData } from '@joinery/demo-data';
 import { buildInventorySubgraph, openInventoryDatabase } from './server';
 
@@ -7,8 +7,9 @@ async function main(): Promise<void> {
   const target = databaseTarget(env, 'inventory');
   const database = await openInventoryDatabase(target);
   if (shouldSeed(env, target)) await seedDemoData('inventory', database);
-  const subgraph = await buildInventorySubgraph({ database });
-  await serveUntilSignalled('inventory', subgraph, { host: env.HOST, port: env.INVENTORY_PORT, portVariable: 'INVENTORY_PORT' }, { database: target.kind });
+  const bus = await openEventBus({ redisUrl: env.REDIS_URL, channelPrefix: env.EVENT_CHANNEL_PREFIX });
+  const subgraph = await buildInventorySubgraph({ database, bus });
+  await serveUntilSignalled('inventory', { listen: subgraph.listen, stop: () => subgraph.stop().finally(() => bus.close()) }, { host: env.HOST, port: env.INVENTORY_PORT, portVariable: 'INVENTORY_PORT' }, { database: target.kind, events: bus.kind });
 }
 
 runMain(main);

@@ -1,3 +1,4 @@
+import type { LowStockPayload, StockChangedPayload } from './stock-events';
 import type { InventoryLevel, Location, Product, StockMovement } from './generated/prisma/client';
 
 export type { Connection } from '@joinery/core';
@@ -5,3 +6,13 @@ export type LocationModel = Location;
 export type ProductModel = Product;
 export type InventoryLevelModel = InventoryLevel;
 export type StockMovementModel = StockMovement;
+
+/** A recorded event as the outbox holds it. */
+export interface RecordedEvent<TPayload> {
+  id: string;
+  occurredAt: Date;
+  recordedAt: Date;
+  payload: TPayload;
+}
+export type StockChangeModel = RecordedEvent<StockChangedPayload>;
+export type LowStockAlertModel = RecordedEvent<LowStockPayload>;

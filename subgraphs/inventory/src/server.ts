@@ -1,8 +1,9 @@
 import { fileURLToPath } from 'node:url';
-import { buildSubgraphServer, openDatabase, type Database, type DatabaseTarget, type SubgraphServer } from '@joinery/core';
+import { buildSubgraphServer, openDatabase, OutboxRelay, type Database, type DatabaseTarget, type EventBus, type SubgraphServer } from '@joinery/core';
 import { createContext } from './context';
 import { PrismaClient } from './generated/prisma/client';
 import { resolvers } from './resolvers';
+import { STOCK_TOPIC } from './stock-events';
 
 export const INVENTORY_SCHEMA_PATH = fileURLToPath(new URL('../schema.graphql', import.meta.url));
 export const INVENTORY_MIGRATIONS = fileURLToPath(new URL('../../../prisma/inventory/migrations', import.meta.url));
@@ -10,10 +11,20 @@ export const INVENTORY_MIGRATIONS = fileURLToPath(new URL('../../../prisma/inven
 export interface InventorySubgraph extends SubgraphServer {
   prisma: PrismaClient;
   database: Database;
+  /** Publishes recorded stock events to the bus; absent when built without one. */
+  relay?: OutboxRelay;
+}
+
+export interface InventoryOptions {
+  database: Database;
+  /** Where stock events are published. Without one they are recorded and wait in the outbox. */
+  bus?: EventBus;
+  /** Outbox relay poll interval in ms (NOTIFY wakes it sooner). Default 1000. */
+  relayPollIntervalMs?: number;
 }
 
 /** Builds the inventory subgraph over a migrated database; never listens by itself. */
-export async function buildInventorySubgraph(options: { database: Database }): Promise<InventorySubgraph> {
+export async function buildInventorySubgraph(options: InventoryOptions): Promise<InventorySubgraph> {
   const prisma = new PrismaClient({ adapter: options.database.adapter });
   const server = await buildSubgraphServer({
     name: 'inventory',
@@ -21,12 +32,18 @@ export async function buildInventorySubgraph(options: { database: Database }): P
     resolvers,
     createContext: () => createContext(prisma),
   });
+  const relay = options.bus
+    ? new OutboxRelay({ name: 'inventory', database: options.database, bus: options.bus, topicOf: () => STOCK_TOPIC, pollIntervalMs: options.relayPollIntervalMs })
+    : undefined;
+  relay?.start();
   return {
     ...server,
     prisma,
     database: options.database,
+    relay,
     async stop() {
       await server.stop();
+      await relay?.stop();
       await prisma.$disconnect();
       await options.database.close();
     },

@@ -1,6 +1,8 @@
 import { connection, DomainError, InputErrors, isSequenceId, isString, isUuid, readPage, requestHash, userError, type PageArgs, type UserError } from '@joinery/core';
 import { Prisma, type InventoryLevel, type PrismaClient, type StockMovement, type StockMovementReason } from './generated/prisma/client';
 import type { Loaders } from './loaders';
+import type { LowStockAlertModel, StockChangeModel } from './models';
+import { LOW_STOCK, recordStockEvents, STOCK_CHANGED } from './stock-events';
 
 type Tx = Prisma.TransactionClient;
 
@@ -77,6 +79,19 @@ export class StockService {
     return connection(rows, page, (row) => String(row.id), () => this.loaders.movementCount.load({ locationId, sku }));
   }
 
+  /** A recorded stock change by event id; null for an unknown id or an id of another event type. */
+  async recordedChange(id: string): Promise<StockChangeModel | null> {
+    return (await this.loaders.event.load(`${STOCK_CHANGED}|${id.toLowerCase()}`)) as StockChangeModel | null;
+  }
+
+  async recordedLowStockAlert(id: string): Promise<LowStockAlertModel | null> {
+    return (await this.loaders.event.load(`${LOW_STOCK}|${id.toLowerCase()}`)) as LowStockAlertModel | null;
+  }
+
+  async movement(id: string): Promise<StockMovement | null> {
+    return this.loaders.movement.load(id);
+  }
+
   async adjust(input: AdjustInventoryInput): Promise<StockChange> {
     const errors = new InputErrors();
     if (input.delta === 0) errors.add(['input', 'delta'], 'delta must not be zero');
@@ -88,15 +103,20 @@ export class StockService {
 
     const record = await this.idempotent('adjustInventory', input, async (tx) => {
       await tx.$executeRaw`INSERT INTO inventory_levels (location_id, sku, on_hand) VALUES (${input.locationId}::uuid, ${input.sku}, 0) ON CONFLICT DO NOTHING`;
-      const updated = await tx.$queryRaw<{ on_hand: number }[]>`
+      const updated = await tx.$queryRaw<{ on_hand: number; reorder_point: number }[]>`
         UPDATE inventory_levels SET on_hand = on_hand + ${input.delta}, updated_at = now()
         WHERE location_id = ${input.locationId}::uuid AND sku = ${input.sku} AND on_hand + ${input.delta} >= 0
-        RETURNING on_hand`;
+        RETURNING on_hand, reorder_point`;
       if (!updated.length) {
         const [current] = await tx.$queryRaw<{ on_hand: number }[]>`SELECT on_hand FROM inventory_levels WHERE location_id = ${input.locationId}::uuid AND sku = ${input.sku}`;
         throw new DomainError(insufficient(['input', 'delta'], input.sku, input.locationId, -input.delta, current?.on_hand ?? 0));
       }
-      const movementId = await insertMovement(tx, input.locationId, input.sku, input.delta, updated[0].on_hand, input.reason, input.reference);
+      const [{ on_hand: onHand, reorder_point: reorderPoint }] = updated;
+      const movementId = await insertMovement(tx, input.locationId, input.sku, input.delta, onHand, input.reason, input.reference);
+      await recordStockEvents(tx, [{
+        locationId: input.locationId, sku: input.sku, movementId, reason: input.reason, reference: input.reference ?? null,
+        before: { onHand: onHand - input.delta, reorderPoint }, after: { onHand, reorderPoint },
+      }]);
       return { locationId: input.locationId, sku: input.sku, movementId };
     });
     return this.loadChange(record);
@@ -114,8 +134,8 @@ export class StockService {
 
     const record = await this.idempotent('setInventory', input, async (tx) => {
       await tx.$executeRaw`INSERT INTO inventory_levels (location_id, sku, on_hand) VALUES (${input.locationId}::uuid, ${input.sku}, 0) ON CONFLICT DO NOTHING`;
-      const [{ on_hand: current }] = await tx.$queryRaw<{ on_hand: number }[]>`
-        SELECT on_hand FROM inventory_levels WHERE location_id = ${input.locationId}::uuid AND sku = ${input.sku} FOR UPDATE`;
+      const [{ on_hand: current, reorder_point: currentReorderPoint }] = await tx.$queryRaw<{ on_hand: number; reorder_point: number }[]>`
+        SELECT on_hand, reorder_point FROM inventory_levels WHERE location_id = ${input.locationId}::uuid AND sku = ${input.sku} FOR UPDATE`;
       if (input.compareQuantity != null && input.compareQuantity !== current) {
         throw new DomainError(userError('CONFLICT', `compareQuantity ${input.compareQuantity} does not match the on-hand quantity ${current} of sku ${input.sku} at location ${input.locationId}; read it again and retry`, ['input', 'compareQuantity']));
       }
@@ -123,7 +143,13 @@ export class StockService {
         UPDATE inventory_levels SET on_hand = ${input.quantity}, reorder_point = COALESCE(${input.reorderPoint ?? null}::int, reorder_point), updated_at = now()
         WHERE location_id = ${input.locationId}::uuid AND sku = ${input.sku}`;
       const delta = input.quantity - current;
-      const movementId = delta === 0 ? null : await insertMovement(tx, input.locationId, input.sku, delta, input.quantity, input.reason ?? 'RECOUNT', input.reference);
+      const reason = input.reason ?? 'RECOUNT';
+      const movementId = delta === 0 ? null : await insertMovement(tx, input.locationId, input.sku, delta, input.quantity, reason, input.reference);
+      await recordStockEvents(tx, [{
+        locationId: input.locationId, sku: input.sku, movementId, reason, reference: input.reference ?? null,
+        before: { onHand: current, reorderPoint: currentReorderPoint },
+        after: { onHand: input.quantity, reorderPoint: input.reorderPoint ?? currentReorderPoint },
+      }]);
       return { locationId: input.locationId, sku: input.sku, movementId };
     });
     return this.loadChange(record);
@@ -170,15 +196,22 @@ export class StockService {
           });
           if (problems.length) throw new DomainError(problems);
 
-          await tx.$executeRaw`
+          const taken = await tx.$queryRaw<{ id: bigint; sku: string; on_hand: number; quantity: number; reorder_point: number }[]>`
             WITH taken AS (
               UPDATE inventory_levels AS level SET on_hand = level.on_hand - wanted.quantity, updated_at = now()
               FROM unnest(${skus}::text[], ${quantities}::int[]) AS wanted(sku, quantity)
               WHERE level.location_id = ${input.locationId}::uuid AND level.sku = wanted.sku
-              RETURNING level.sku, level.on_hand, wanted.quantity
+              RETURNING level.sku, level.on_hand, level.reorder_point, wanted.quantity
+            ), moved AS (
+              INSERT INTO stock_movements (location_id, sku, delta, quantity_after, reason, reference)
+              SELECT ${input.locationId}::uuid, taken.sku, -taken.quantity, taken.on_hand, 'SALE', ${input.orderId} FROM taken ORDER BY taken.sku
+              RETURNING id, sku
             )
-            INSERT INTO stock_movements (location_id, sku, delta, quantity_after, reason, reference)
-            SELECT ${input.locationId}::uuid, taken.sku, -taken.quantity, taken.on_hand, 'SALE', ${input.orderId} FROM taken ORDER BY taken.sku`;
+            SELECT moved.id, taken.sku, taken.on_hand, taken.quantity, taken.reorder_point FROM moved JOIN taken USING (sku) ORDER BY taken.sku`;
+          await recordStockEvents(tx, taken.map((row) => ({
+            locationId: input.locationId, sku: row.sku, movementId: String(row.id), reason: 'SALE' as const, reference: input.orderId,
+            before: { onHand: row.on_hand + row.quantity, reorderPoint: row.reorder_point }, after: { onHand: row.on_hand, reorderPoint: row.reorder_point },
+          })));
           return { lines: input.lines.length };
         });
       } catch (error) {

@@ -10,6 +10,15 @@ export interface SqlConnection {
   query(sql: string, params?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
 }
 
+/** A connection of its own, held until `close`: for session advisory locks and LISTEN. */
+export interface SqlSession extends SqlConnection {
+  /** Calls `onNotify` for each NOTIFY on `channel` (delivered at the notifier's commit). */
+  listen(channel: string, onNotify: () => void): Promise<void>;
+  /** Called once if the connection breaks; the session is then unusable. */
+  onLost(handler: (error: Error) => void): void;
+  close(): Promise<void>;
+}
+
 /** Where one subgraph keeps its data. */
 export type DatabaseTarget =
   | { kind: 'pglite'; /** A folder that survives restarts; in memory when omitted. */ dataDir?: string }
@@ -24,6 +33,8 @@ export interface Database {
    * scripts that need BEGIN/COMMIT on the same connection.
    */
   withConnection<T>(fn: (connection: SqlConnection) => Promise<T>): Promise<T>;
+  /** Opens a long-lived session beside the pool (on PGlite: the one connection there is). */
+  openSession(): Promise<SqlSession>;
   /** SQL statements sent since open (or the last reset): lets tests prove reads are batched. */
   readonly statements: { count: number; reset(): void };
   close(): Promise<void>;
@@ -60,6 +71,11 @@ function quoteIdent(name: string): string {
   return `"${name}"`;
 }
 
+function quoteChannel(name: string): string {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`Invalid LISTEN channel ${JSON.stringify(name)}`);
+  return `"${name}"`;
+}
+
 /**
  * Opens a subgraph's database and brings it up to date with the migrations in `migrationsDir`
  * before anything else touches it.
@@ -77,6 +93,19 @@ export async function openDatabase(target: DatabaseTarget, migrationsDir: string
     return {
       target,
       withConnection: (fn) => fn({ query: (sql, params) => client.query<Record<string, unknown>>(sql, params) }),
+      async openSession() {
+        const unlisten: (() => Promise<void>)[] = [];
+        return {
+          query: (sql, params) => client.query<Record<string, unknown>>(sql, params),
+          async listen(channel, onNotify) {
+            unlisten.push(await client.listen(channel, () => onNotify()));
+          },
+          onLost() {},
+          async close() {
+            await Promise.all(unlisten.splice(0).map((stop) => stop()));
+          },
+        };
+      },
       adapter: counting(new PrismaPGlite(client), counter),
       statements: counter,
       close: () => client.close(),
@@ -110,6 +139,29 @@ export async function openDatabase(target: DatabaseTarget, migrationsDir: string
       } finally {
         connection.release();
       }
+    },
+    async openSession() {
+      const client = new pg.Client({ connectionString: target.url, options: `-c search_path=${schema}` });
+      const notifyHandlers = new Map<string, () => void>();
+      let lost: ((error: Error) => void) | undefined;
+      client.on('notification', (message) => notifyHandlers.get(message.channel)?.());
+      client.on('error', (error) => {
+        const handler = lost;
+        lost = undefined;
+        handler?.(error);
+      });
+      await client.connect();
+      return {
+        query: async (sql, params) => ({ rows: (await client.query(sql, params as unknown[])).rows }),
+        async listen(channel, onNotify) {
+          notifyHandlers.set(channel, onNotify);
+          await client.query(`LISTEN ${quoteChannel(channel)}`);
+        },
+        onLost(handler) {
+          lost = handler;
+        },
+        close: () => client.end().catch(() => {}),
+      };
     },
     adapter: counting(new PrismaPg(pool, { schema: target.schema }), counter),
     statements: counter,

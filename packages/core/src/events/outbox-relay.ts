@@ -1,0 +1,163 @@
+import type { Database, SqlSession } from '../db/database';
+import type { EventBus, EventEnvelope } from './event-bus';
+
+export interface OutboxRelayOptions {
+  /** Which subgraph's outbox: names the relay in logs and its leadership lock. */
+  name: string;
+  database: Database;
+  bus: EventBus;
+  /** The bus topic an event goes to. */
+  topicOf: (event: EventEnvelope) => string;
+  /** Most events read and published in one round. Default 500. */
+  batchSize?: number;
+  /**
+   * How often the relay looks for events without being woken, and how often a standby relay tries
+   * to take over, in ms. Default 1000.
+   */
+  pollIntervalMs?: number;
+}
+
+interface OutboxRow {
+  seq: string;
+  id: string;
+  type: string;
+  version: number;
+  aggregate: string;
+  payload: Record<string, unknown>;
+  occurred_at: Date | string;
+  recorded_at: Date | string;
+}
+
+const iso = (value: Date | string) => (value instanceof Date ? value : new Date(value)).toISOString();
+
+/**
+ * Publishes the events a subgraph recorded in its `outbox_events` table, in the order they were
+ * written, and marks them published. The table is filled in the same transaction as the change,
+ * so an event exists exactly when its change committed; a trigger NOTIFYs at commit and wakes the
+ * relay within milliseconds.
+ *
+ * One relay per database publishes at a time: it holds a session advisory lock, and the others
+ * (other instances of the same subgraph) wait to take over if its connection ends. Publishing one
+ * at a time keeps every aggregate's events in commit order (an aggregate's rows are written under
+ * its row lock, so their `seq` order is their commit order). If a relay dies between publishing
+ * and marking, the next one publishes those events again: consumers drop ids they have seen.
+ */
+export class OutboxRelay {
+  private session: SqlSession | undefined;
+  private leader = false;
+  private running = false;
+  private wake: (() => void) | undefined;
+  private pending = false;
+  private loop: Promise<void> | undefined;
+  private readonly batchSize: number;
+  private readonly pollIntervalMs: number;
+  /** Events published since start: lets tests and operators see the relay at work. */
+  published = 0;
+
+  constructor(private readonly options: OutboxRelayOptions) {
+    this.batchSize = options.batchSize ?? 500;
+    this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
+  }
+
+  get isLeader(): boolean {
+    return this.leader;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Wakes the relay now (it is also woken by NOTIFY and by its poll timer). */
+  poke(): void {
+    this.pending = true;
+    // A standby does not wake for every commit: it tries to take over on its poll timer.
+    if (this.leader || !this.session) this.wake?.();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+    await this.dropSession();
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      try {
+        if (!this.session) await this.openSession();
+        if (!this.leader) this.leader = await this.tryLead();
+        if (this.leader) await this.drain();
+      } catch (error) {
+        if (this.running) console.error(JSON.stringify({ level: 'error', service: this.options.name, msg: 'outbox relay failed; retrying', error: String((error as Error)?.message ?? error) }));
+        await this.dropSession();
+      }
+      if (this.running) await this.sleep();
+    }
+  }
+
+  private async openSession(): Promise<void> {
+    const session = await this.options.database.openSession();
+    session.onLost(() => {
+      if (this.session === session) {
+        this.session = undefined;
+        this.leader = false;
+        this.poke();
+      }
+    });
+    const [{ channel }] = (await session.query(`SELECT 'outbox_' || current_schema() AS channel`)).rows as { channel: string }[];
+    await session.listen(channel, () => this.poke());
+    this.session = session;
+  }
+
+  private async dropSession(): Promise<void> {
+    const session = this.session;
+    this.session = undefined;
+    this.leader = false;
+    await session?.close();
+  }
+
+  /** Session advisory lock keyed by schema: released by PostgreSQL if this connection ends. */
+  private async tryLead(): Promise<boolean> {
+    const { rows } = await this.session!.query(`SELECT pg_try_advisory_lock(hashtext('joinery.outbox.' || current_schema())) AS leader`);
+    return rows[0].leader === true;
+  }
+
+  private async drain(): Promise<void> {
+    for (;;) {
+      this.pending = false;
+      const { rows } = await this.session!.query(
+        `SELECT seq::text AS seq, id::text AS id, type, version, aggregate, payload, occurred_at, recorded_at
+         FROM outbox_events WHERE published_at IS NULL ORDER BY seq LIMIT $1`,
+        [this.batchSize],
+      );
+      if (!rows.length) return;
+      const byTopic = new Map<string, EventEnvelope[]>();
+      for (const row of rows as unknown as OutboxRow[]) {
+        const event: EventEnvelope = { id: row.id, type: row.type, version: row.version, aggregate: row.aggregate, occurredAt: iso(row.occurred_at), recordedAt: iso(row.recorded_at), payload: row.payload };
+        const topic = this.options.topicOf(event);
+        byTopic.set(topic, [...(byTopic.get(topic) ?? []), event]);
+      }
+      for (const [topic, events] of byTopic) await this.options.bus.publish(topic, events);
+      await this.session!.query(`UPDATE outbox_events SET published_at = clock_timestamp() WHERE seq = ANY($1::bigint[])`, [(rows as unknown as OutboxRow[]).map((row) => row.seq)]);
+      this.published += rows.length;
+      if (rows.length < this.batchSize && !this.pending) return;
+    }
+  }
+
+  private sleep(): Promise<void> {
+    if (this.pending && this.leader) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, this.pollIntervalMs);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = () => {
+        this.wake = undefined;
+        done();
+      };
+    });
+  }
+}

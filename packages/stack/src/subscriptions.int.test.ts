@@ -1,0 +1,184 @@
+/**
+ * Live stock through the router: graphql-ws subscriptions whose events are resolved per event
+ * through the normal query plan, so fields of other subgraphs (sales) come with them.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import type { Client } from 'graphql-ws';
+import type { EventBus } from '@joinery/core';
+import { backends, createTestLocation, expectData } from '@joinery/core/testing';
+import { collect, waitUntil, wsClient } from '@joinery/core/testing-ws';
+import { startStack, type Stack } from './stack';
+
+const ports = { router: 0, inventory: 0, sales: 0, marketing: 0 };
+
+const STOCK_CHANGED = /* GraphQL */ `
+  subscription Live($location: ID, $skus: [ID!], $from: DateTime) {
+    stockChanged(locationId: $location, skus: $skus) {
+      id
+      location { id name }
+      product { sku name category salesSummary(from: $from) { unitsSold } }
+      movement { id reason quantityAfter }
+      onHand available delta reason reference occurredAt
+    }
+  }
+`;
+
+describe.each(backends())('subscriptions through the router on $name', (backend) => {
+  let stack: Stack;
+  let bus: EventBus;
+  let url: string;
+  let oslo: string;
+  let bergen: string;
+  const clients: Client[] = [];
+
+  const adjust = (locationId: string, sku: string, delta: number, reason = 'RECEIVED') =>
+    expectData(url, `mutation($input: AdjustInventoryInput!) { adjustInventory(input: $input) { userErrors { message } } }`, { input: { locationId, sku, delta, reason } });
+  const client = () => {
+    const created = wsClient(url);
+    clients.push(created);
+    return created;
+  };
+  const subscribers = (count: number) => waitUntil(() => stack.router.hub!.subscriberCount === count, 5_000, `${count} subscribers`);
+
+  beforeAll(async () => {
+    bus = await backend.bus();
+    stack = await startStack({ targets: backend.targets(), ports, bus, webSocket: { maxSubscriptionsPerConnection: 3, connectionInitTimeoutMs: 300, maxMessageBytes: 4096 } });
+    url = stack.urls.router;
+    oslo = await createTestLocation(url, 'OSL-STORE-1', 'Oslo Store');
+    bergen = await createTestLocation(url, 'BGO-STORE-1', 'Bergen Store');
+    for (const [sku, name] of [['OAK-TBL-180', 'Oak Dining Table'], ['FJORD-SOFA-3', 'Fjord Sofa']]) {
+      await expectData(url, `mutation($input: CreateProductInput!) { createProduct(input: $input) { userErrors { message } } }`, { input: { sku, name, category: 'tables', price: '100.00' } });
+    }
+  });
+  afterAll(async () => {
+    for (const created of clients) await created.dispose();
+    await stack?.stop();
+    await backend.cleanup();
+  });
+
+  it('delivers every change at a location, in commit order, with sales fields resolved per event', async () => {
+    const live = collect(client(), STOCK_CHANGED, { location: oslo, from: '2020-01-01T00:00:00Z' });
+    await subscribers(1);
+    await adjust(oslo, 'OAK-TBL-180', 10);
+    await adjust(bergen, 'OAK-TBL-180', 5);
+    const sale = await expectData(url, `mutation($input: RecordSaleInput!) { recordSale(input: $input) { order { id } userErrors { message } } }`, {
+      input: { locationId: oslo, paymentMethod: 'CARD', lines: [{ sku: 'OAK-TBL-180', quantity: 3 }] },
+    });
+    await expectData(url, `mutation($l: ID!) { setInventory(input: { locationId: $l, sku: "OAK-TBL-180", quantity: 4 }) { userErrors { message } } }`, { l: oslo });
+
+    const results = await live.next(3);
+    expect(results.every((result) => result.errors === undefined)).toBe(true);
+    const events = results.map((result) => result.data.stockChanged);
+    expect(events.map(({ delta, onHand, reason }) => ({ delta, onHand, reason }))).toEqual([
+      { delta: 10, onHand: 10, reason: 'RECEIVED' },
+      { delta: -3, onHand: 7, reason: 'SALE' },
+      { delta: -3, onHand: 4, reason: 'RECOUNT' },
+    ]);
+    expect(events[1]).toMatchObject({ location: { id: oslo, name: 'Oslo Store' }, product: { sku: 'OAK-TBL-180', name: 'Oak Dining Table', category: 'tables' }, reference: sale.recordSale.order.id, available: 7 });
+    expect(events[1].movement).toMatchObject({ reason: 'SALE', quantityAfter: 7 });
+    // Resolved when the event arrived: the sale is already counted by the sales subgraph.
+    expect(events[1].product.salesSummary.unitsSold).toBe(3);
+    expect(events[0].product.salesSummary.unitsSold).toBeLessThanOrEqual(3);
+    // Any event can be read again by its id.
+    const again = await expectData(url, `query($id: ID!) { stockChange(id: $id) { delta onHand location { name } } }`, { id: events[0].id });
+    expect(again.stockChange).toEqual({ delta: 10, onHand: 10, location: { name: 'Oslo Store' } });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(live.results).toHaveLength(3);
+    live.dispose();
+    await subscribers(0);
+  });
+
+  it('filters by sku, and without arguments delivers every change', async () => {
+    const connection = client();
+    const sofas = collect(connection, `subscription { stockChanged(skus: ["FJORD-SOFA-3"]) { product { sku } location { name } delta } }`);
+    const everything = collect(connection, `subscription { changes: stockChanged { product { sku } delta } }`);
+    await subscribers(2);
+    await adjust(bergen, 'OAK-TBL-180', 1);
+    await adjust(bergen, 'FJORD-SOFA-3', 2);
+    await adjust(oslo, 'FJORD-SOFA-3', 3);
+    expect((await sofas.next(2)).map((result) => result.data.stockChanged)).toEqual([
+      { product: { sku: 'FJORD-SOFA-3' }, location: { name: 'Bergen Store' }, delta: 2 },
+      { product: { sku: 'FJORD-SOFA-3' }, location: { name: 'Oslo Store' }, delta: 3 },
+    ]);
+    expect((await everything.next(3)).map((result) => result.data.changes.delta)).toEqual([1, 2, 3]);
+    sofas.dispose();
+    everything.dispose();
+    await subscribers(0);
+  });
+
+  it('alerts once when a level falls to its reorder point and once when it is restocked above it', async () => {
+    const alerts = collect(client(), `subscription($l: ID) { lowStock(locationId: $l) { status onHand reorderPoint product { sku } location { name } } }`, { l: bergen });
+    await subscribers(1);
+    await expectData(url, `mutation($l: ID!) { setInventory(input: { locationId: $l, sku: "FJORD-SOFA-3", quantity: 6, reorderPoint: 3 }) { userErrors { message } } }`, { l: bergen });
+    await adjust(bergen, 'FJORD-SOFA-3', -2, 'DAMAGED');
+    await adjust(bergen, 'FJORD-SOFA-3', -1, 'DAMAGED');
+    await adjust(bergen, 'FJORD-SOFA-3', -1, 'DAMAGED');
+    await adjust(oslo, 'FJORD-SOFA-3', -3, 'DAMAGED');
+    await adjust(bergen, 'FJORD-SOFA-3', 5);
+    await adjust(bergen, 'FJORD-SOFA-3', 5);
+    const results = await alerts.next(2);
+    expect(results.map((result) => result.data.lowStock)).toEqual([
+      { status: 'LOW', onHand: 3, reorderPoint: 3, product: { sku: 'FJORD-SOFA-3' }, location: { name: 'Bergen Store' } },
+      { status: 'RESTOCKED', onHand: 7, reorderPoint: 3, product: { sku: 'FJORD-SOFA-3' }, location: { name: 'Bergen Store' } },
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(alerts.results).toHaveLength(2);
+    alerts.dispose();
+    await subscribers(0);
+  });
+
+  it('resolves an event once for subscribers that asked the same question', async () => {
+    const received = [client(), client(), client()].map((each) => collect(each, `subscription($l: ID) { stockChanged(locationId: $l) { onHand product { name } } }`, { l: oslo }));
+    await subscribers(3);
+    const before = stack.router.hub!.stats.executions;
+    await adjust(oslo, 'OAK-TBL-180', 1);
+    for (const each of received) expect((await each.next(1))[0].data.stockChanged.product.name).toBe('Oak Dining Table');
+    expect(stack.router.hub!.stats.executions - before).toBe(1);
+    received.forEach((each) => each.dispose());
+    await subscribers(0);
+  });
+
+  it('refuses bad subscriptions with errors naming what was wrong', async () => {
+    const connection = client();
+    const badLocation = collect(connection, `subscription { stockChanged(locationId: "store-1") { delta } }`);
+    const unknownField = collect(connection, `subscription { stockChanged { deltaa } }`);
+    const tooManySkus = collect(connection, `subscription($skus: [ID!]) { stockChanged(skus: $skus) { delta } }`, { skus: Array.from({ length: 101 }, (_, i) => `SKU-${i}`) });
+    await waitUntil(() => Boolean(badLocation.error && unknownField.error && tooManySkus.error));
+    expect(badLocation.error).toEqual([expect.objectContaining({ message: 'locationId "store-1" is not a location id (a UUID)', extensions: { code: 'BAD_USER_INPUT' } })]);
+    expect(unknownField.error).toEqual([expect.objectContaining({ message: expect.stringContaining('Cannot query field "deltaa" on type "StockChange"'), extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })]);
+    expect(tooManySkus.error).toEqual([expect.objectContaining({ message: 'skus may name at most 100 products; got 101' })]);
+  });
+
+  it('serves queries and mutations over the same socket', async () => {
+    const connection = client();
+    const result = await new Promise<any>((resolve, reject) => {
+      connection.subscribe({ query: `query($l: ID!) { location(id: $l) { name } }`, variables: { l: oslo } }, { next: resolve, error: reject, complete: () => {} });
+    });
+    expect(result).toEqual({ data: { location: { name: 'Oslo Store' } } });
+  });
+
+  it('caps subscriptions per connection', async () => {
+    const connection = client();
+    const held = [1, 2, 3].map(() => collect(connection, `subscription { lowStock { status } }`));
+    const fourth = collect(connection, `subscription { lowStock { status } }`);
+    await waitUntil(() => Boolean(fourth.error));
+    expect(fourth.error).toEqual([expect.objectContaining({ message: 'A connection may hold at most 3 subscriptions; complete one first' })]);
+    expect(held.every((each) => each.error === undefined)).toBe(true);
+    held.forEach((each) => each.dispose());
+    await subscribers(0);
+  });
+
+  it('closes a connection that never sends connection_init (4408) and one that sends an oversized message (1009)', async () => {
+    const wsUrl = url.replace(/^http/, 'ws');
+    const silent = new WebSocket(wsUrl, 'graphql-transport-ws');
+    const silentClose = await new Promise<number>((resolve) => silent.on('close', (code) => resolve(code)));
+    expect(silentClose).toBe(4408);
+
+    const large = new WebSocket(wsUrl, 'graphql-transport-ws');
+    await new Promise((resolve) => large.on('open', resolve));
+    large.send(JSON.stringify({ type: 'connection_init', payload: { padding: 'x'.repeat(8192) } }));
+    const largeClose = await new Promise<number>((resolve) => large.on('close', (code) => resolve(code)));
+    expect(largeClose).toBe(1009);
+  });
+});
