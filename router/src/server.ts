@@ -4,7 +4,7 @@ import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginUsageReportingDisabled } from '@apollo/server/plugin/disabled';
 import type { FormattedExecutionResult, GraphQLFormattedError, GraphQLSchema } from 'graphql';
-import { maskInternalErrors, serveGraphQL, type EventBus, type GraphQLService } from '@joinery/core';
+import { maskInternalErrors, refuseSubscriptionsOverHttp, serveGraphQL, type EventBus, type GraphQLService } from '@joinery/core';
 import { SubscriptionHub } from './subscriptions/subscription-hub';
 import { serveWebSockets, type OperationRunner, type WebSocketLimits } from './subscriptions/websocket-server';
 
@@ -18,7 +18,7 @@ export interface RouterOptions {
   /** Where live events arrive from; without one the router serves no subscriptions. */
   bus?: EventBus;
   /** WebSocket protections (see WebSocketLimits for defaults). */
-  webSocket?: WebSocketLimits & { /** Results one subscriber may have waiting before it is dropped. Default 1000. */ maxPendingEvents?: number };
+  webSocket?: WebSocketLimits & { /** Results one subscriber may have waiting before it is dropped. Default 10000. */ maxPendingEvents?: number };
 }
 
 export interface Router extends GraphQLService {
@@ -69,7 +69,11 @@ export async function buildRouter(options: RouterOptions): Promise<Router> {
     gateway,
     formatError: routerErrorFormatter(urls),
     csrfPrevention: true,
-    plugins: [ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginUsageReportingDisabled()],
+    plugins: [
+      ApolloServerPluginInlineTraceDisabled(),
+      ApolloServerPluginUsageReportingDisabled(),
+      refuseSubscriptionsOverHttp('Subscriptions are served over WebSocket with the graphql-ws protocol at this same URL (ws:// or wss://); HTTP serves queries and mutations'),
+    ],
   });
   let apiSchema: GraphQLSchema | undefined;
   gateway.onSchemaLoadOrUpdate(({ apiSchema: schema }) => {

@@ -57,8 +57,8 @@ const EnvSchema = z.object({
   WS_CONNECTION_INIT_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   /** Interval of the router's WebSocket pings; a client that does not answer within it is dropped. Default 12000. */
   WS_KEEPALIVE_MS: z.coerce.number().int().min(100).default(12_000),
-  /** Events a subscriber may have waiting (unsent) before it is dropped as too slow. Default 1000. */
-  WS_MAX_PENDING_EVENTS: z.coerce.number().int().min(1).default(1_000),
+  /** Events a subscriber may have waiting (unsent) before it is dropped as too slow. Default 10000. */
+  WS_MAX_PENDING_EVENTS: z.coerce.number().int().min(1).default(10_000),
   /** Supergraph SDL the router serves. Default schema/supergraph.graphql. */
   SUPERGRAPH_PATH: z.string().min(1).refine((path) => existsSync(path), 'no such file').optional(),
   /** How often the sales subgraph resumes sales interrupted between order and stock, in ms. Default 5000. */

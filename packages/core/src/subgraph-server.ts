@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import { parse, type GraphQLFormattedError } from 'graphql';
+import { GraphQLError, parse, type GraphQLFormattedError } from 'graphql';
 import { serveGraphQL, type GraphQLService } from './http/graphql-http';
 
 /** `{ typeDefs, resolvers }` as @apollo/subgraph 2.14 (the last supporting Node 20) takes it. */
@@ -47,6 +47,22 @@ const answerErrorsWith200: ApolloServerPlugin<BaseContext> = {
   },
 };
 
+/**
+ * Subscriptions arrive over WebSocket (graphql-ws) at the router, never over HTTP: one sent by
+ * POST is refused with this `message`, before anything runs, instead of failing inside execution.
+ */
+export function refuseSubscriptionsOverHttp(message: string): ApolloServerPlugin<BaseContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ operation }) {
+          if (operation.operation === 'subscription') throw new GraphQLError(message, { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } });
+        },
+      };
+    },
+  };
+}
+
 /** Builds a subgraph's Apollo Server and HTTP server without listening. */
 export async function buildSubgraphServer<TContext extends BaseContext>(options: SubgraphServerOptions<TContext>): Promise<SubgraphServer> {
   const schema = buildSubgraphSchema({
@@ -57,7 +73,11 @@ export async function buildSubgraphServer<TContext extends BaseContext>(options:
     schema,
     formatError: maskInternalErrors(options.name),
     csrfPrevention: true,
-    plugins: [ApolloServerPluginInlineTraceDisabled(), answerErrorsWith200],
+    plugins: [
+      ApolloServerPluginInlineTraceDisabled(),
+      answerErrorsWith200,
+      refuseSubscriptionsOverHttp(`The ${options.name} subgraph serves no subscriptions: subscribe through the router, over WebSocket (graphql-ws) at ws://<router>/graphql`),
+    ],
   });
   await apollo.start();
   return { name: options.name, apollo, ...serveGraphQL(options.name, { server: apollo, context: async () => options.createContext() }) };

@@ -10,7 +10,10 @@ export type QueryRunner = (query: string, variables: Record<string, unknown>) =>
 export interface SubscriptionHubOptions {
   bus: EventBus;
   run: QueryRunner;
-  /** Results one subscriber may have waiting before it is dropped as too slow. Default 1000. */
+  /**
+   * Results one subscriber may have waiting before it is dropped as too slow. Default 10000: a
+   * relay publishes up to 500 events at once, so a healthy subscriber can be a few batches behind.
+   */
   maxPendingEvents?: number;
   /** Event ids remembered to drop a republished event. Default 10000. */
   dedupeWindow?: number;
@@ -36,7 +39,7 @@ export class SubscriptionHub {
   readonly stats = { events: 0, duplicates: 0, executions: 0, deliveries: 0, dropped: 0 };
 
   private constructor(private readonly options: SubscriptionHubOptions) {
-    this.maxPending = options.maxPendingEvents ?? 1_000;
+    this.maxPending = options.maxPendingEvents ?? 10_000;
     this.dedupeWindow = options.dedupeWindow ?? 10_000;
   }
 

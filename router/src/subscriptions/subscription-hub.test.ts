@@ -1,0 +1,67 @@
+import { buildSchema, parse, type FormattedExecutionResult } from 'graphql';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { InProcessEventBus, type EventEnvelope } from '@joinery/core';
+import { prepareSubscription, type PreparedSubscription } from './prepare-subscription';
+import { SubscriptionHub } from './subscription-hub';
+
+const schema = buildSchema(`
+  type Query { stockChange(id: ID!): StockChange }
+  type Subscription { stockChanged(locationId: ID, skus: [ID!]): StockChange! }
+  type StockChange { id: ID! delta: Int! }
+`);
+const OSLO = '0193a3c5-7d1e-7000-8000-000000000001';
+const BERGEN = '0193a3c5-7d1e-7000-8000-000000000002';
+
+function prepared(query: string, variables?: Record<string, unknown>): PreparedSubscription {
+  const result = prepareSubscription(schema, parse(query), undefined, variables);
+  if (Array.isArray(result)) throw new Error(result[0].message);
+  return result;
+}
+
+let counter = 0;
+function stockChanged(locationId: string, sku = 'OAK-TBL-180'): EventEnvelope {
+  counter += 1;
+  const now = new Date().toISOString();
+  return { id: `0193a3c5-7d1e-7000-8000-${String(counter).padStart(12, '0')}`, type: 'inventory.stock_changed', version: 1, aggregate: `${locationId}:${sku}`, occurredAt: now, recordedAt: now, payload: { locationId, sku, delta: 1 } };
+}
+
+describe('SubscriptionHub', () => {
+  const bus = new InProcessEventBus();
+  let hub: SubscriptionHub | undefined;
+  afterEach(async () => {
+    await hub?.stop();
+  });
+
+  it('delivers an event once per subscriber, resolving it once per distinct question, and drops a republished event', async () => {
+    const run = vi.fn(async (_query: string, variables: Record<string, unknown>): Promise<FormattedExecutionResult> => ({ data: { stockChanged: { id: variables.joineryEventId } } }));
+    hub = await SubscriptionHub.start({ bus, run });
+    const atOslo = hub.open(prepared(`subscription($l: ID) { stockChanged(locationId: $l) { id } }`, { l: OSLO }), () => {});
+    const everywhere = hub.open(prepared(`subscription { stockChanged { id } }`), () => {});
+    const atBergen = hub.open(prepared(`subscription($l: ID) { stockChanged(locationId: $l) { id } }`, { l: BERGEN }), () => {});
+    const event = stockChanged(OSLO);
+    await bus.publish('inventory.stock', [event]);
+    await bus.publish('inventory.stock', [event]);
+    expect(run).toHaveBeenCalledOnce();
+    expect(await atOslo.next()).toEqual({ value: { data: { stockChanged: { id: event.id } } }, done: false });
+    expect(await everywhere.next()).toEqual({ value: { data: { stockChanged: { id: event.id } } }, done: false });
+    expect(atBergen.pending).toBe(0);
+    expect(hub.stats).toMatchObject({ events: 1, duplicates: 1, executions: 1, deliveries: 2 });
+  });
+
+  it('drops a subscriber that falls too far behind, and only that one', async () => {
+    const never = () => new Promise<FormattedExecutionResult>(() => {});
+    hub = await SubscriptionHub.start({ bus, run: never, maxPendingEvents: 3 });
+    const onTooSlow = vi.fn();
+    const slow = hub.open(prepared(`subscription($l: ID) { stockChanged(locationId: $l) { id } }`, { l: OSLO }), onTooSlow);
+    const quiet = hub.open(prepared(`subscription($l: ID) { stockChanged(locationId: $l) { id } }`, { l: BERGEN }), () => {});
+    for (let i = 0; i < 3; i += 1) await bus.publish('inventory.stock', [stockChanged(OSLO)]);
+    expect(onTooSlow).not.toHaveBeenCalled();
+    await bus.publish('inventory.stock', [stockChanged(OSLO)]);
+    expect(onTooSlow).toHaveBeenCalledOnce();
+    expect(await slow.next()).toEqual({ value: undefined, done: true });
+    expect(hub.subscriberCount).toBe(1);
+    expect(hub.stats.dropped).toBe(1);
+    await quiet.return();
+    expect(hub.subscriberCount).toBe(0);
+  });
+});
