@@ -56,7 +56,7 @@ export function refuseSubscriptionsOverHttp(message: string): ApolloServerPlugin
     async requestDidStart() {
       return {
         async didResolveOperation({ operation }) {
-          if (operation.operation === 'subscription') throw new GraphQLError(message, { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } });
+          if (operation?.operation === 'subscription') throw new GraphQLError(message, { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } });
         },
       };
     },
