@@ -155,7 +155,7 @@ describe.each(backends())('subscriptions through the router on $name', (backend)
     expect(response.status).toBe(400);
     expect(await response.json()).toEqual({ errors: [expect.objectContaining({ message: expect.stringContaining('Subscriptions are served over WebSocket with the graphql-ws protocol'), extensions: expect.objectContaining({ code: 'BAD_REQUEST' }) })] });
     const direct = await fetch(stack.urls.inventory, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'subscription { stockChanged { delta } }' }) });
-    expect((await direct.json()).errors[0].message).toBe('The inventory subgraph serves no subscriptions: subscribe through the router, over WebSocket (graphql-ws) at ws://<router>/graphql');
+    expect(((await direct.json()) as { errors: { message: string }[] }).errors[0].message).toBe('The inventory subgraph serves no subscriptions: subscribe through the router, over WebSocket (graphql-ws) at ws://<router>/graphql');
   });
 
   it('serves queries and mutations over the same socket', async () => {
