@@ -1,4 +1,4 @@
-import { loadEnv, openEventBus, runMain, serveUntilSignalled, SUBGRAPHS, subgraphUrl } from '@joinery/core';
+import { loadEnv, openEventBus, runMain, webSocketLimits, serveUntilSignalled, SUBGRAPHS, subgraphUrl } from '@joinery/core';
 import { buildRouter, DEFAULT_SUPERGRAPH_PATH, readSupergraph } from './server';
 
 async function main(): Promise<void> {
@@ -15,13 +15,7 @@ async function main(): Promise<void> {
     supergraphSdl: readSupergraph(path),
     subgraphUrls,
     bus,
-    webSocket: {
-      maxSubscriptionsPerConnection: env.WS_MAX_SUBSCRIPTIONS_PER_CONNECTION,
-      maxMessageBytes: env.WS_MAX_MESSAGE_BYTES,
-      connectionInitTimeoutMs: env.WS_CONNECTION_INIT_TIMEOUT_MS,
-      keepAliveMs: env.WS_KEEPALIVE_MS,
-      maxPendingEvents: env.WS_MAX_PENDING_EVENTS,
-    },
+    webSocket: webSocketLimits(env),
   });
   await serveUntilSignalled('router', { listen: router.listen, stop: () => router.stop().finally(() => bus.close()) }, { host: env.HOST, port: env.ROUTER_PORT, portVariable: 'ROUTER_PORT' }, { supergraph: path, events: bus.kind });
 }

@@ -108,3 +108,14 @@ export function databaseTarget(env: Env, name: SubgraphName): DatabaseTarget {
 export function shouldSeed(env: Env, target: DatabaseTarget): boolean {
   return env.SEED_DEMO_DATA ?? target.kind === 'pglite';
 }
+
+/** The router's WebSocket limits as configured (see the WS_* variables). */
+export function webSocketLimits(env: Env) {
+  return {
+    maxSubscriptionsPerConnection: env.WS_MAX_SUBSCRIPTIONS_PER_CONNECTION,
+    maxMessageBytes: env.WS_MAX_MESSAGE_BYTES,
+    connectionInitTimeoutMs: env.WS_CONNECTION_INIT_TIMEOUT_MS,
+    keepAliveMs: env.WS_KEEPALIVE_MS,
+    maxPendingEvents: env.WS_MAX_PENDING_EVENTS,
+  };
+}

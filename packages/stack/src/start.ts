@@ -1,5 +1,5 @@
 /** `npm start`: the whole supergraph in one process, on embedded PGlite unless DATABASE_URL is set. */
-import { databaseTarget, listenOrExplain, loadEnv, openEventBus, runMain, shouldSeed, SUBGRAPHS } from '@joinery/core';
+import { databaseTarget, listenOrExplain, loadEnv, openEventBus, runMain, webSocketLimits, shouldSeed, SUBGRAPHS } from '@joinery/core';
 import { seedDemoData } from '@joinery/demo-data';
 import { startStack } from './stack';
 
@@ -18,13 +18,7 @@ async function main(): Promise<void> {
     subgraphCallTimeoutMs: env.SUBGRAPH_CALL_TIMEOUT_MS,
     saleRecoveryIntervalMs: env.SALE_RECOVERY_INTERVAL_MS,
     bus,
-    webSocket: {
-      maxSubscriptionsPerConnection: env.WS_MAX_SUBSCRIPTIONS_PER_CONNECTION,
-      maxMessageBytes: env.WS_MAX_MESSAGE_BYTES,
-      connectionInitTimeoutMs: env.WS_CONNECTION_INIT_TIMEOUT_MS,
-      keepAliveMs: env.WS_KEEPALIVE_MS,
-      maxPendingEvents: env.WS_MAX_PENDING_EVENTS,
-    },
+    webSocket: webSocketLimits(env),
   }), 'HOST / ROUTER_PORT / INVENTORY_PORT / SALES_PORT / MARKETING_PORT');
   const where = `${targets.inventory.kind === 'pglite' ? `embedded PGlite in ${env.DATA_DIR}/` : 'PostgreSQL'}, events ${bus.kind === 'redis' ? 'through Redis' : 'in-process'}`;
   console.log(`
