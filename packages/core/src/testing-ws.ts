@@ -2,8 +2,16 @@ import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 
 /** A graphql-ws client as a dashboard would use it (no retries, so a test sees every close). */
-export function wsClient(httpUrl: string, options: { connectionParams?: Record<string, unknown>; retryAttempts?: number } = {}): Client {
-  return createClient({ url: httpUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: options.retryAttempts ?? 0, connectionParams: options.connectionParams, lazy: false });
+export function wsClient(httpUrl: string, options: { connectionParams?: Record<string, unknown>; retryAttempts?: number; /** Fixed wait between retries, in ms (default: graphql-ws's back-off). */ retryWaitMs?: number } = {}): Client {
+  const retryWaitMs = options.retryWaitMs;
+  return createClient({
+    url: httpUrl.replace(/^http/, 'ws'),
+    webSocketImpl: WebSocket,
+    retryAttempts: options.retryAttempts ?? 0,
+    ...(retryWaitMs === undefined ? {} : { retryWait: () => new Promise<void>((resolve) => setTimeout(resolve, retryWaitMs)) }),
+    connectionParams: options.connectionParams,
+    lazy: false,
+  });
 }
 
 export interface Received {

@@ -8,6 +8,7 @@ import type { Client } from 'graphql-ws';
 import type { EventBus } from '@joinery/core';
 import { backends, createTestLocation, expectData } from '@joinery/core/testing';
 import { collect, waitUntil, wsClient } from '@joinery/core/testing-ws';
+import { buildRouter, readSupergraph, type Router } from '@joinery/router';
 import { startStack, type Stack } from './stack';
 
 const ports = { router: 0, inventory: 0, sales: 0, marketing: 0 };
@@ -188,5 +189,37 @@ describe.each(backends())('subscriptions through the router on $name', (backend)
     large.send(JSON.stringify({ type: 'connection_init', payload: { padding: 'x'.repeat(8192) } }));
     const largeClose = await new Promise<number>((resolve) => large.on('close', (code) => resolve(code)));
     expect(largeClose).toBe(1009);
+  });
+});
+
+describe('a router restart', () => {
+  it('is survived by a graphql-ws client with retries: it reconnects, subscribes again and receives later changes', async () => {
+    const stack = await startStack({ targets: { inventory: { kind: 'pglite' }, sales: { kind: 'pglite' }, marketing: { kind: 'pglite' } }, ports });
+    const start = (port: number) => buildRouter({ supergraphSdl: readSupergraph(), subgraphUrls: { inventory: stack.urls.inventory, sales: stack.urls.sales, marketing: stack.urls.marketing }, bus: stack.bus }).then(async (router) => ({ router, url: await router.listen(port) }));
+    let { router, url } = await start(0);
+    const port = Number(new URL(url).port);
+    const client = wsClient(url, { retryAttempts: 300, retryWaitMs: 100 });
+    try {
+      const oslo = await createTestLocation(url, 'OSL-STORE-1');
+      await expectData(url, `mutation { createProduct(input: { sku: "OAK-TBL-180", name: "Oak", category: "tables", price: "10.00" }) { userErrors { message } } }`);
+      const adjust = (delta: number) => expectData(stack.urls.router, `mutation($l: ID!, $d: Int!) { adjustInventory(input: { locationId: $l, sku: "OAK-TBL-180", delta: $d, reason: RECEIVED }) { userErrors { message } } }`, { l: oslo, d: delta });
+      const live = collect(client, `subscription { stockChanged { delta onHand } }`);
+      const subscribed = (current: Router) => waitUntil(() => current.hub!.subscriberCount === 1, 10_000, 'the subscription');
+      await subscribed(router);
+      await adjust(1);
+      await live.next(1);
+
+      await router.stop();
+      ({ router } = await start(port));
+      await subscribed(router);
+      await adjust(2);
+      const results = await live.next(2);
+      expect(results.map((result) => result.data.stockChanged)).toEqual([{ delta: 1, onHand: 1 }, { delta: 2, onHand: 3 }]);
+      expect(live.error).toBeUndefined();
+    } finally {
+      await client.dispose();
+      await router.stop();
+      await stack.stop();
+    }
   });
 });
