@@ -20,11 +20,37 @@ export interface RunningProcess {
   child: ChildProcess;
   output: () => string;
   stop(): Promise<number | null>;
+  /**
+   * Kills the service at once (SIGKILL), as a crash would: with `ownProcessGroup`, tsx and the
+   * node process running the service; without, only tsx (see StartOptions). Resolves on exit.
+   */
+  kill(): Promise<number | null>;
+}
+
+export interface StartOptions {
+  /**
+   * Starts the process in a process group of its own, so `kill()` reaches the service itself.
+   * tsx runs the entry in a child node process and relays SIGTERM/SIGINT to it, but a SIGKILL
+   * sent to tsx alone leaves that child running, orphaned. Off by default: a process group of
+   * its own also no longer receives the terminal's Ctrl-C.
+   */
+  ownProcessGroup?: boolean;
 }
 
 /** Starts `tsx <entry>` with the given environment and waits until its output matches `ready`. */
-export async function startProcess(entry: string, env: Record<string, string>, ready: RegExp, timeoutMs = 120_000): Promise<RunningProcess> {
-  const child = spawn(TSX, [resolve(ROOT, entry)], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export async function startProcess(entry: string, env: Record<string, string>, ready: RegExp, timeoutMs = 120_000, options: StartOptions = {}): Promise<RunningProcess> {
+  const child = spawn(TSX, [resolve(ROOT, entry)], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: options.ownProcessGroup ?? false });
+  const killHard = () => {
+    if (options.ownProcessGroup && child.pid !== undefined) {
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+        return;
+      } catch {
+        // The group is gone already; fall through to the child itself.
+      }
+    }
+    child.kill('SIGKILL');
+  };
   let output = '';
   const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
   await new Promise<void>((resolveReady, reject) => {
@@ -43,7 +69,7 @@ export async function startProcess(entry: string, env: Record<string, string>, r
       reject(new Error(`${entry} exited with ${code} before it was ready:\n${output}`));
     });
   }).catch(async (error) => {
-    child.kill('SIGKILL');
+    killHard();
     throw error;
   });
   return {
@@ -52,10 +78,15 @@ export async function startProcess(entry: string, env: Record<string, string>, r
     async stop() {
       if (child.exitCode !== null) return child.exitCode;
       child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      const timer = setTimeout(killHard, 10_000);
       const code = await exited;
       clearTimeout(timer);
       return code;
+    },
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      killHard();
+      return exited;
     },
   };
 }

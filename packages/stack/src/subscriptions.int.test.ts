@@ -78,9 +78,11 @@ describe.each(backends())('subscriptions through the router on $name', (backend)
     ]);
     expect(events[1]).toMatchObject({ location: { id: oslo, name: 'Oslo Store' }, product: { sku: 'OAK-TBL-180', name: 'Oak Dining Table', category: 'tables' }, reference: sale.recordSale.order.id, available: 7 });
     expect(events[1].movement).toMatchObject({ reason: 'SALE', quantityAfter: 7 });
-    // Resolved when the event arrived: the sale is already counted by the sales subgraph.
-    expect(events[1].product.salesSummary.unitsSold).toBe(3);
-    expect(events[0].product.salesSummary.unitsSold).toBeLessThanOrEqual(3);
+    // Fields of other subgraphs are read when the event is resolved. Inventory commits a sale's
+    // stock just before sales confirms the order, so the sale's own event may not count it yet;
+    // a change made after recordSale returned always does.
+    expect([0, 3]).toContain(events[1].product.salesSummary.unitsSold);
+    expect(events[2].product.salesSummary.unitsSold).toBe(3);
     // Any event can be read again by its id.
     const again = await expectData(url, `query($id: ID!) { stockChange(id: $id) { delta onHand location { name } } }`, { id: events[0].id });
     expect(again.stockChange).toEqual({ delta: 10, onHand: 10, location: { name: 'Oslo Store' } });
