@@ -35,11 +35,13 @@ export function readMigrations(migrationsDir: string): Migration[] {
  */
 export async function applyMigrations(connection: MigrationConnection, migrationsDir: string, schema: string | null): Promise<string[]> {
   const migrations = readMigrations(migrationsDir);
-  if (schema) {
-    await connection.exec(`CREATE SCHEMA IF NOT EXISTS "${schema}"; SET search_path TO "${schema}"`);
-  }
+  // Locked before CREATE SCHEMA too: two processes creating one schema at once would otherwise
+  // collide on its name.
   await connection.query('SELECT pg_advisory_lock($1)', [LOCK_ID]);
   try {
+    if (schema) {
+      await connection.exec(`CREATE SCHEMA IF NOT EXISTS "${schema}"; SET search_path TO "${schema}"`);
+    }
     await connection.exec(`CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
       "id" VARCHAR(36) PRIMARY KEY NOT NULL,
       "checksum" VARCHAR(64) NOT NULL,
