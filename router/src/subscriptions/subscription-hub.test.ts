@@ -48,6 +48,29 @@ describe('SubscriptionHub', () => {
     expect(hub.stats).toMatchObject({ events: 1, duplicates: 1, executions: 1, deliveries: 2 });
   });
 
+  it('resolves at most maxConcurrentResolutions events at once, in arrival order', async () => {
+    const started: string[] = [];
+    const finish: (() => void)[] = [];
+    const run = (_query: string, variables: Record<string, unknown>) => {
+      started.push(String(variables.joineryEventId));
+      return new Promise<FormattedExecutionResult>((resolve) => finish.push(() => resolve({ data: { stockChanged: { id: variables.joineryEventId } } })));
+    };
+    hub = await SubscriptionHub.start({ bus, run, maxConcurrentResolutions: 2 });
+    const stream = hub.open(prepared(`subscription { stockChanged { id } }`), () => {});
+    const events = [stockChanged(OSLO), stockChanged(OSLO), stockChanged(OSLO), stockChanged(OSLO)];
+    for (const each of events) await bus.publish('inventory.stock', [each]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(started).toEqual(events.slice(0, 2).map((each) => each.id));
+    finish.shift()!();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(started).toEqual(events.slice(0, 3).map((each) => each.id));
+    while (finish.length || started.length < 4) {
+      finish.shift()?.();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    for (const each of events) expect((await stream.next()).value).toEqual({ data: { stockChanged: { id: each.id } } });
+  });
+
   it('drops a subscriber that falls too far behind, and only that one', async () => {
     const never = () => new Promise<FormattedExecutionResult>(() => {});
     hub = await SubscriptionHub.start({ bus, run: never, maxPendingEvents: 3 });

@@ -17,6 +17,11 @@ export interface SubscriptionHubOptions {
   maxPendingEvents?: number;
   /** Event ids remembered to drop a republished event. Default 10000. */
   dedupeWindow?: number;
+  /**
+   * Events resolved at once; more wait their turn (a burst does not become thousands of
+   * simultaneous subgraph fetches). Default 32.
+   */
+  maxConcurrentResolutions?: number;
 }
 
 interface Subscriber {
@@ -35,12 +40,16 @@ export class SubscriptionHub {
   private readonly unsubscribers: (() => Promise<void>)[] = [];
   private readonly maxPending: number;
   private readonly dedupeWindow: number;
+  private readonly maxConcurrent: number;
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
   /** Counters for tests, logs and the benchmark. */
   readonly stats = { events: 0, duplicates: 0, executions: 0, deliveries: 0, dropped: 0 };
 
   private constructor(private readonly options: SubscriptionHubOptions) {
     this.maxPending = options.maxPendingEvents ?? 10_000;
     this.dedupeWindow = options.dedupeWindow ?? 10_000;
+    this.maxConcurrent = options.maxConcurrentResolutions ?? 32;
   }
 
   static async start(options: SubscriptionHubOptions): Promise<SubscriptionHub> {
@@ -97,11 +106,22 @@ export class SubscriptionHub {
     for (const group of groups.values()) {
       const { query, variables, eventIdVariable } = group[0].prepared;
       this.stats.executions += 1;
-      const result = this.options.run(query, { ...variables, [eventIdVariable]: event.id });
+      const result = this.limited(() => this.options.run(query, { ...variables, [eventIdVariable]: event.id }));
       for (const subscriber of group) {
         this.stats.deliveries += 1;
         subscriber.stream.push(result);
       }
+    }
+  }
+
+  private async limited<T>(task: () => Promise<T>): Promise<T> {
+    if (this.running >= this.maxConcurrent) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.running += 1;
+    try {
+      return await task();
+    } finally {
+      this.running -= 1;
+      this.waiting.shift()?.();
     }
   }
 
