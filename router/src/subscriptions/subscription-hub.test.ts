@@ -2,7 +2,7 @@ import { buildSchema, parse, type FormattedExecutionResult } from 'graphql';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { InProcessEventBus, type EventEnvelope } from '@joinery/core';
 import { prepareSubscription, type PreparedSubscription } from './prepare-subscription';
-import { SubscriptionHub } from './subscription-hub';
+import { splitBatchResult, SubscriptionHub } from './subscription-hub';
 
 const schema = buildSchema(`
   type Query { stockChange(id: ID!): StockChange }
@@ -48,27 +48,45 @@ describe('SubscriptionHub', () => {
     expect(hub.stats).toMatchObject({ events: 1, duplicates: 1, executions: 1, deliveries: 2 });
   });
 
-  it('resolves at most maxConcurrentResolutions events at once, in arrival order', async () => {
-    const started: string[] = [];
-    const finish: (() => void)[] = [];
-    const run = (_query: string, variables: Record<string, unknown>) => {
-      started.push(String(variables.joineryEventId));
-      return new Promise<FormattedExecutionResult>((resolve) => finish.push(() => resolve({ data: { stockChanged: { id: variables.joineryEventId } } })));
-    };
+  it('resolves a few queries at once, and events that waited meanwhile together in one query, each subscriber getting its own result in order', async () => {
+    const calls: { query: string; variables: Record<string, unknown>; finish(): void }[] = [];
+    const run = (query: string, variables: Record<string, unknown>) =>
+      new Promise<FormattedExecutionResult>((resolve) => {
+        const ids = Object.entries(variables).filter(([name]) => name.startsWith('joineryEventId'));
+        const data = query.includes('e0:')
+          ? Object.fromEntries(ids.map(([name, id]) => [`e${name.slice('joineryEventId'.length)}`, { id }]))
+          : { live: { id: variables.joineryEventId } };
+        calls.push({ query, variables, finish: () => resolve({ data }) });
+      });
     hub = await SubscriptionHub.start({ bus, run, maxConcurrentResolutions: 2 });
-    const stream = hub.open(prepared(`subscription { stockChanged { id } }`), () => {});
-    const events = [stockChanged(OSLO), stockChanged(OSLO), stockChanged(OSLO), stockChanged(OSLO)];
+    const stream = hub.open(prepared(`subscription { live: stockChanged { id } }`), () => {});
+    const events = Array.from({ length: 5 }, () => stockChanged(OSLO));
     for (const each of events) await bus.publish('inventory.stock', [each]);
+    expect(calls).toHaveLength(2);
+    calls[0].finish();
     await new Promise((resolve) => setImmediate(resolve));
-    expect(started).toEqual(events.slice(0, 2).map((each) => each.id));
-    finish.shift()!();
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(started).toEqual(events.slice(0, 3).map((each) => each.id));
-    while (finish.length || started.length < 4) {
-      finish.shift()?.();
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    for (const each of events) expect((await stream.next()).value).toEqual({ data: { stockChanged: { id: each.id } } });
+    // The three events that waited go in one query, under aliases e0..e2.
+    expect(calls).toHaveLength(3);
+    expect(calls[2].query).toContain('e2: stockChange(id: $joineryEventId2)');
+    expect(Object.values(calls[2].variables)).toEqual(events.slice(2).map((each) => each.id));
+    calls[2].finish();
+    calls[1].finish();
+    for (const each of events) expect((await stream.next()).value).toEqual({ data: { live: { id: each.id } } });
+    expect(hub.stats).toMatchObject({ executions: 3, resolutions: 5 });
+  });
+
+  it('splits a batch result, giving each event its own errors', () => {
+    const result = splitBatchResult({
+      data: { e0: { id: 'a' }, e1: null },
+      errors: [
+        { message: 'inventory down', path: ['e1', 'location'] },
+        { message: 'whole request', path: undefined },
+      ],
+    }, 2, 'stockChanged');
+    expect(result).toEqual([
+      { data: { stockChanged: { id: 'a' } }, errors: [{ message: 'whole request', path: undefined }] },
+      { data: { stockChanged: null }, errors: [{ message: 'inventory down', path: ['stockChanged', 'location'] }, { message: 'whole request', path: undefined }] },
+    ]);
   });
 
   it('drops a subscriber that falls too far behind, and only that one', async () => {

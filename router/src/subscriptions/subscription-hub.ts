@@ -18,8 +18,8 @@ export interface SubscriptionHubOptions {
   /** Event ids remembered to drop a republished event. Default 10000. */
   dedupeWindow?: number;
   /**
-   * Events resolved at once; more wait their turn (a burst does not become thousands of
-   * simultaneous subgraph fetches). Default 32.
+   * Queries resolving events at once; events arriving meanwhile wait and are then resolved
+   * together, up to 50 per query. Default 8.
    */
   maxConcurrentResolutions?: number;
 }
@@ -29,27 +29,62 @@ interface Subscriber {
   stream: EventStream<FormattedExecutionResult>;
 }
 
+interface Waiting {
+  eventId: string;
+  resolve(result: FormattedExecutionResult): void;
+  reject(error: unknown): void;
+}
+
+/** Events waiting to be resolved for one distinct question (execution key). */
+interface Question {
+  template: PreparedSubscription;
+  waiting: Waiting[];
+  queued: boolean;
+}
+
+/** Most events resolved by one query. */
+const MAX_BATCH = 50;
+
+/** Splits the result of a batch query (aliases e0, e1…) into one result per event. */
+export function splitBatchResult(result: FormattedExecutionResult, count: number, responseKey: string): FormattedExecutionResult[] {
+  const results: FormattedExecutionResult[] = Array.from({ length: count }, (_, index) => ({
+    data: result.data == null ? (result.data as null | undefined) : { [responseKey]: (result.data as Record<string, unknown>)[`e${index}`] ?? null },
+  }));
+  for (const error of result.errors ?? []) {
+    const match = typeof error.path?.[0] === 'string' ? /^e(\d+)$/.exec(error.path[0]) : null;
+    const targets = match ? [Number(match[1])] : results.map((_, index) => index);
+    for (const index of targets) {
+      const own = match ? { ...error, path: [responseKey, ...error.path!.slice(1)] } : error;
+      (results[index] as { errors?: unknown[] }).errors = [...(results[index].errors ?? []), own];
+    }
+  }
+  return results;
+}
+
 /**
  * The router's side of live data: one bus subscription per topic for the whole router, fanned
  * out to every client subscription whose arguments match. Subscribers that asked the same
- * question get one resolution per event, shared.
+ * question get one resolution per event, shared. Resolutions run a few at a time; events that
+ * arrive meanwhile for the same question are resolved together by one query, so under load the
+ * cost per event falls instead of a backlog growing.
  */
 export class SubscriptionHub {
   private readonly byEventType = new Map<string, Set<Subscriber>>();
+  private readonly questions = new Map<string, Question>();
+  private readonly ready: Question[] = [];
   private readonly seen = new Set<string>();
   private readonly unsubscribers: (() => Promise<void>)[] = [];
   private readonly maxPending: number;
   private readonly dedupeWindow: number;
   private readonly maxConcurrent: number;
   private running = 0;
-  private readonly waiting: (() => void)[] = [];
   /** Counters for tests, logs and the benchmark. */
-  readonly stats = { events: 0, duplicates: 0, executions: 0, deliveries: 0, dropped: 0 };
+  readonly stats = { events: 0, duplicates: 0, executions: 0, resolutions: 0, deliveries: 0, dropped: 0 };
 
   private constructor(private readonly options: SubscriptionHubOptions) {
     this.maxPending = options.maxPendingEvents ?? 10_000;
     this.dedupeWindow = options.dedupeWindow ?? 10_000;
-    this.maxConcurrent = options.maxConcurrentResolutions ?? 32;
+    this.maxConcurrent = options.maxConcurrentResolutions ?? 8;
   }
 
   static async start(options: SubscriptionHubOptions): Promise<SubscriptionHub> {
@@ -96,32 +131,68 @@ export class SubscriptionHub {
 
     const subscribers = this.byEventType.get(event.type);
     if (!subscribers?.size) return;
-    const groups = new Map<string, Subscriber[]>();
+    const results = new Map<string, Promise<FormattedExecutionResult>>();
     for (const subscriber of subscribers) {
       if (!subscriber.prepared.field.matches(event, subscriber.prepared.args)) continue;
-      const group = groups.get(subscriber.prepared.executionKey);
-      if (group) group.push(subscriber);
-      else groups.set(subscriber.prepared.executionKey, [subscriber]);
-    }
-    for (const group of groups.values()) {
-      const { query, variables, eventIdVariable } = group[0].prepared;
-      this.stats.executions += 1;
-      const result = this.limited(() => this.options.run(query, { ...variables, [eventIdVariable]: event.id }));
-      for (const subscriber of group) {
-        this.stats.deliveries += 1;
-        subscriber.stream.push(result);
+      const key = subscriber.prepared.executionKey;
+      let result = results.get(key);
+      if (!result) {
+        result = this.enqueue(subscriber.prepared, event.id);
+        results.set(key, result);
       }
+      this.stats.deliveries += 1;
+      subscriber.stream.push(result);
+    }
+    this.pump();
+  }
+
+  private enqueue(template: PreparedSubscription, eventId: string): Promise<FormattedExecutionResult> {
+    let question = this.questions.get(template.executionKey);
+    if (!question) {
+      question = { template, waiting: [], queued: false };
+      this.questions.set(template.executionKey, question);
+    }
+    const current = question;
+    this.stats.resolutions += 1;
+    const result = new Promise<FormattedExecutionResult>((resolve, reject) => current.waiting.push({ eventId, resolve, reject }));
+    if (!current.queued) {
+      current.queued = true;
+      this.ready.push(current);
+    }
+    return result;
+  }
+
+  /** Starts resolutions while there are free slots: each takes the waiting events of one question. */
+  private pump(): void {
+    while (this.running < this.maxConcurrent && this.ready.length) {
+      const question = this.ready.shift()!;
+      const batch = question.waiting.splice(0, MAX_BATCH);
+      if (question.waiting.length) this.ready.push(question);
+      else {
+        question.queued = false;
+        this.questions.delete(question.template.executionKey);
+      }
+      this.running += 1;
+      void this.resolve(question.template, batch).finally(() => {
+        this.running -= 1;
+        this.pump();
+      });
     }
   }
 
-  private async limited<T>(task: () => Promise<T>): Promise<T> {
-    if (this.running >= this.maxConcurrent) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    this.running += 1;
+  private async resolve(template: PreparedSubscription, batch: Waiting[]): Promise<void> {
+    this.stats.executions += 1;
     try {
-      return await task();
-    } finally {
-      this.running -= 1;
-      this.waiting.shift()?.();
+      if (batch.length === 1) {
+        batch[0].resolve(await this.options.run(template.query, { ...template.variables, [template.eventIdVariable]: batch[0].eventId }));
+        return;
+      }
+      const variables: Record<string, unknown> = { ...template.variables };
+      batch.forEach((waiting, index) => (variables[`${template.eventIdVariable}${index}`] = waiting.eventId));
+      const results = splitBatchResult(await this.options.run(template.batchQuery(batch.length), variables), batch.length, template.responseKey);
+      batch.forEach((waiting, index) => waiting.resolve(results[index]));
+    } catch (error) {
+      for (const waiting of batch) waiting.reject(error);
     }
   }
 
