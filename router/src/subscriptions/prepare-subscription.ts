@@ -7,6 +7,7 @@ import {
   OperationTypeNode,
   print,
   visit,
+  type DirectiveNode,
   type DocumentNode,
   type FieldNode,
   type FragmentDefinitionNode,
@@ -28,17 +29,20 @@ export interface PreparedSubscription {
   eventIdVariable: string;
   /** Where the event's data sits in a result: the root field's alias, or its name. */
   responseKey: string;
-  /**
-   * The query that resolves `count` events at once: the lookup repeated under aliases `e0`…,
-   * with event ids in `$<eventIdVariable>0`…. Texts are cached, so the router's query plans are too.
-   */
-  batchQuery(count: number): string;
+  /** The pieces `combined-query.ts` assembles queries from. */
+  parts: {
+    lookupField: string;
+    directives: readonly DirectiveNode[];
+    selectionSet: SelectionSetNode | undefined;
+    fragments: FragmentDefinitionNode[];
+    /** The client's variables the selection uses (not the event id). */
+    variableDefinitions: VariableDefinitionNode[];
+  };
   /** Subscriptions with the same key get the same result for an event: it is resolved once. */
   executionKey: string;
 }
 
-const batchTexts = new Map<string, string>();
-const MAX_CACHED_BATCH_TEXTS = 2_000;
+
 
 function rootField(operation: OperationDefinitionNode, fragments: Map<string, FragmentDefinitionNode>): FieldNode | undefined {
   const walk = (selectionSet: SelectionSetNode): FieldNode | undefined => {
@@ -127,42 +131,12 @@ export function prepareSubscription(schema: GraphQLSchema, document: DocumentNod
   };
   const variables = Object.fromEntries(Object.entries(rawVariables ?? {}).filter(([name]) => used.variables.has(name)));
   const text = print(query);
-  const usedFragments = [...fragments.values()].filter((fragment) => used.fragments.has(fragment.name.value));
-  const idVariable = (name: string): VariableDefinitionNode => ({
-    kind: Kind.VARIABLE_DEFINITION,
-    variable: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: name } },
-    type: { kind: Kind.NON_NULL_TYPE, type: { kind: Kind.NAMED_TYPE, name: { kind: Kind.NAME, value: 'ID' } } },
-  });
-  const batchQuery = (count: number): string => {
-    const cacheKey = `${count}\n${text}`;
-    const cached = batchTexts.get(cacheKey);
-    if (cached) return cached;
-    const names = Array.from({ length: count }, (_, index) => `${eventIdVariable}${index}`);
-    const batch: DocumentNode = {
-      kind: Kind.DOCUMENT,
-      definitions: [
-        {
-          kind: Kind.OPERATION_DEFINITION,
-          operation: OperationTypeNode.QUERY,
-          name: operation.name,
-          variableDefinitions: [...variableDefinitions.slice(0, -1), ...names.map(idVariable)],
-          directives: [],
-          selectionSet: {
-            kind: Kind.SELECTION_SET,
-            selections: names.map((name, index) => ({
-              ...lookup,
-              alias: { kind: Kind.NAME, value: `e${index}` },
-              arguments: [{ kind: Kind.ARGUMENT, name: { kind: Kind.NAME, value: 'id' }, value: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: name } } }],
-            })),
-          },
-        },
-        ...usedFragments,
-      ],
-    };
-    const printed = print(batch);
-    if (batchTexts.size >= MAX_CACHED_BATCH_TEXTS) batchTexts.delete(batchTexts.keys().next().value!);
-    batchTexts.set(cacheKey, printed);
-    return printed;
+  const parts = {
+    lookupField: live.lookupField,
+    directives: field.directives ?? [],
+    selectionSet: field.selectionSet,
+    fragments: [...fragments.values()].filter((fragment) => used.fragments.has(fragment.name.value)),
+    variableDefinitions: variableDefinitions.slice(0, -1),
   };
-  return { field: live, args, query: text, variables, eventIdVariable, responseKey: lookup.alias!.value, batchQuery, executionKey: `${text}\n${JSON.stringify(variables)}` };
+  return { field: live, args, query: text, variables, eventIdVariable, responseKey: lookup.alias!.value, parts, executionKey: `${text}\n${JSON.stringify(variables)}` };
 }

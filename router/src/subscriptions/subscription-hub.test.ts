@@ -2,7 +2,7 @@ import { buildSchema, parse, type FormattedExecutionResult } from 'graphql';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { InProcessEventBus, type EventEnvelope } from '@joinery/core';
 import { prepareSubscription, type PreparedSubscription } from './prepare-subscription';
-import { splitBatchResult, SubscriptionHub } from './subscription-hub';
+import { SubscriptionHub } from './subscription-hub';
 
 const schema = buildSchema(`
   type Query { stockChange(id: ID!): StockChange }
@@ -52,9 +52,8 @@ describe('SubscriptionHub', () => {
     const calls: { query: string; variables: Record<string, unknown>; finish(): void }[] = [];
     const run = (query: string, variables: Record<string, unknown>) =>
       new Promise<FormattedExecutionResult>((resolve) => {
-        const ids = Object.entries(variables).filter(([name]) => name.startsWith('joineryEventId'));
-        const data = query.includes('e0:')
-          ? Object.fromEntries(ids.map(([name, id]) => [`e${name.slice('joineryEventId'.length)}`, { id }]))
+        const data = query.includes('JoineryLiveEvents')
+          ? Object.fromEntries(Object.entries(variables).filter(([name]) => name.startsWith('joineryEvent')).map(([name, id]) => [`e${name.slice('joineryEvent'.length)}_q0`, { id }]))
           : { live: { id: variables.joineryEventId } };
         calls.push({ query, variables, finish: () => resolve({ data }) });
       });
@@ -65,9 +64,9 @@ describe('SubscriptionHub', () => {
     expect(calls).toHaveLength(2);
     calls[0].finish();
     await new Promise((resolve) => setImmediate(resolve));
-    // The three events that waited go in one query, under aliases e0..e2.
+    // The three events that waited go in one query.
     expect(calls).toHaveLength(3);
-    expect(calls[2].query).toContain('e2: stockChange(id: $joineryEventId2)');
+    expect(calls[2].query).toContain('e2_q0: stockChange(id: $joineryEvent2)');
     expect(Object.values(calls[2].variables)).toEqual(events.slice(2).map((each) => each.id));
     calls[2].finish();
     calls[1].finish();
@@ -75,18 +74,22 @@ describe('SubscriptionHub', () => {
     expect(hub.stats).toMatchObject({ executions: 3, resolutions: 5 });
   });
 
-  it('splits a batch result, giving each event its own errors', () => {
-    const result = splitBatchResult({
-      data: { e0: { id: 'a' }, e1: null },
-      errors: [
-        { message: 'inventory down', path: ['e1', 'location'] },
-        { message: 'whole request', path: undefined },
-      ],
-    }, 2, 'stockChanged');
-    expect(result).toEqual([
-      { data: { stockChanged: { id: 'a' } }, errors: [{ message: 'whole request', path: undefined }] },
-      { data: { stockChanged: null }, errors: [{ message: 'inventory down', path: ['stockChanged', 'location'] }, { message: 'whole request', path: undefined }] },
-    ]);
+  it('resolves every question about an event in one query', async () => {
+    const run = vi.fn(async (query: string, variables: Record<string, unknown>): Promise<FormattedExecutionResult> => ({
+      // A stand-in for the router: each question gets both fields, whichever it asked for.
+      data: { e0_q0: { id: variables.joineryEvent0, delta: 1 }, e0_q1: { id: variables.joineryEvent0, delta: 1 } },
+    }));
+    hub = await SubscriptionHub.start({ bus, run });
+    const ids = hub.open(prepared(`subscription { stockChanged { id } }`), () => {});
+    const deltas = hub.open(prepared(`subscription($l: ID) { change: stockChanged(locationId: $l) { delta } }`, { l: OSLO }), () => {});
+    const event = stockChanged(OSLO);
+    await bus.publish('inventory.stock', [event]);
+    expect(run).toHaveBeenCalledOnce();
+    const [[query]] = run.mock.calls;
+    expect(query).toContain('e0_q0: stockChange(id: $joineryEvent0)');
+    expect(query).toContain('e0_q1: stockChange(id: $joineryEvent0)');
+    expect((await ids.next()).value).toEqual({ data: { stockChanged: { id: event.id, delta: 1 } } });
+    expect((await deltas.next()).value).toEqual({ data: { change: { id: event.id, delta: 1 } } });
   });
 
   it('drops a subscriber that falls too far behind, and only that one', async () => {

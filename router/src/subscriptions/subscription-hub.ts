@@ -2,6 +2,7 @@ import type { FormattedExecutionResult } from 'graphql';
 import type { EventBus, EventEnvelope } from '@joinery/core';
 import { EventStream } from './event-stream';
 import { LIVE_TOPICS } from './live-fields';
+import { combinedQuery } from './combined-query';
 import type { PreparedSubscription } from './prepare-subscription';
 
 /** Runs one query through the router's normal pipeline (query plan, subgraph fetches, error formatting). */
@@ -29,49 +30,29 @@ interface Subscriber {
   stream: EventStream<FormattedExecutionResult>;
 }
 
-interface Waiting {
+/** One event waiting to be resolved for the questions its subscribers asked. */
+interface Job {
   eventId: string;
-  resolve(result: FormattedExecutionResult): void;
-  reject(error: unknown): void;
-}
-
-/** Events waiting to be resolved for one distinct question (execution key). */
-interface Question {
-  template: PreparedSubscription;
-  waiting: Waiting[];
-  queued: boolean;
+  /** Question keys in a fixed order: jobs with the same signature are resolved together. */
+  signature: string;
+  questions: PreparedSubscription[];
+  settle: { resolve(result: FormattedExecutionResult): void; reject(error: unknown): void }[];
 }
 
 /** Most events resolved by one query. */
 const MAX_BATCH = 50;
 
-/** Splits the result of a batch query (aliases e0, e1…) into one result per event. */
-export function splitBatchResult(result: FormattedExecutionResult, count: number, responseKey: string): FormattedExecutionResult[] {
-  const results: FormattedExecutionResult[] = Array.from({ length: count }, (_, index) => ({
-    data: result.data == null ? (result.data as null | undefined) : { [responseKey]: (result.data as Record<string, unknown>)[`e${index}`] ?? null },
-  }));
-  for (const error of result.errors ?? []) {
-    const match = typeof error.path?.[0] === 'string' ? /^e(\d+)$/.exec(error.path[0]) : null;
-    const targets = match ? [Number(match[1])] : results.map((_, index) => index);
-    for (const index of targets) {
-      const own = match ? { ...error, path: [responseKey, ...error.path!.slice(1)] } : error;
-      (results[index] as { errors?: unknown[] }).errors = [...(results[index].errors ?? []), own];
-    }
-  }
-  return results;
-}
-
 /**
  * The router's side of live data: one bus subscription per topic for the whole router, fanned
  * out to every client subscription whose arguments match. Subscribers that asked the same
- * question get one resolution per event, shared. Resolutions run a few at a time; events that
- * arrive meanwhile for the same question are resolved together by one query, so under load the
- * cost per event falls instead of a backlog growing.
+ * question share one result per event, and all the questions about an event are resolved by one
+ * query. Queries run a few at a time; events that arrive meanwhile for the same questions are
+ * resolved together, up to 50 per query, so under load the cost per event falls instead of a
+ * backlog growing.
  */
 export class SubscriptionHub {
   private readonly byEventType = new Map<string, Set<Subscriber>>();
-  private readonly questions = new Map<string, Question>();
-  private readonly ready: Question[] = [];
+  private readonly jobs: Job[] = [];
   private readonly seen = new Set<string>();
   private readonly unsubscribers: (() => Promise<void>)[] = [];
   private readonly maxPending: number;
@@ -131,68 +112,62 @@ export class SubscriptionHub {
 
     const subscribers = this.byEventType.get(event.type);
     if (!subscribers?.size) return;
-    const results = new Map<string, Promise<FormattedExecutionResult>>();
+    const questions = new Map<string, { question: PreparedSubscription; subscribers: Subscriber[] }>();
     for (const subscriber of subscribers) {
       if (!subscriber.prepared.field.matches(event, subscriber.prepared.args)) continue;
       const key = subscriber.prepared.executionKey;
-      let result = results.get(key);
-      if (!result) {
-        result = this.enqueue(subscriber.prepared, event.id);
-        results.set(key, result);
-      }
-      this.stats.deliveries += 1;
-      subscriber.stream.push(result);
+      const entry = questions.get(key);
+      if (entry) entry.subscribers.push(subscriber);
+      else questions.set(key, { question: subscriber.prepared, subscribers: [subscriber] });
     }
+    if (!questions.size) return;
+    const keys = [...questions.keys()].sort();
+    const job: Job = { eventId: event.id, signature: keys.join('\u0000'), questions: [], settle: [] };
+    for (const key of keys) {
+      const { question, subscribers: asking } = questions.get(key)!;
+      job.questions.push(question);
+      const result = new Promise<FormattedExecutionResult>((resolve, reject) => job.settle.push({ resolve, reject }));
+      this.stats.resolutions += 1;
+      for (const subscriber of asking) {
+        this.stats.deliveries += 1;
+        subscriber.stream.push(result);
+      }
+    }
+    this.jobs.push(job);
     this.pump();
   }
 
-  private enqueue(template: PreparedSubscription, eventId: string): Promise<FormattedExecutionResult> {
-    let question = this.questions.get(template.executionKey);
-    if (!question) {
-      question = { template, waiting: [], queued: false };
-      this.questions.set(template.executionKey, question);
-    }
-    const current = question;
-    this.stats.resolutions += 1;
-    const result = new Promise<FormattedExecutionResult>((resolve, reject) => current.waiting.push({ eventId, resolve, reject }));
-    if (!current.queued) {
-      current.queued = true;
-      this.ready.push(current);
-    }
-    return result;
-  }
-
-  /** Starts resolutions while there are free slots: each takes the waiting events of one question. */
+  /** Starts queries while there are free slots; each takes the first waiting event and those waiting with the same questions. */
   private pump(): void {
-    while (this.running < this.maxConcurrent && this.ready.length) {
-      const question = this.ready.shift()!;
-      const batch = question.waiting.splice(0, MAX_BATCH);
-      if (question.waiting.length) this.ready.push(question);
-      else {
-        question.queued = false;
-        this.questions.delete(question.template.executionKey);
+    while (this.running < this.maxConcurrent && this.jobs.length) {
+      const first = this.jobs.shift()!;
+      const batch = [first];
+      for (let index = 0; index < this.jobs.length && batch.length < MAX_BATCH; ) {
+        if (this.jobs[index].signature === first.signature) batch.push(...this.jobs.splice(index, 1));
+        else index += 1;
       }
       this.running += 1;
-      void this.resolve(question.template, batch).finally(() => {
+      void this.resolve(batch).finally(() => {
         this.running -= 1;
         this.pump();
       });
     }
   }
 
-  private async resolve(template: PreparedSubscription, batch: Waiting[]): Promise<void> {
+  private async resolve(batch: Job[]): Promise<void> {
     this.stats.executions += 1;
+    const { questions } = batch[0];
     try {
-      if (batch.length === 1) {
-        batch[0].resolve(await this.options.run(template.query, { ...template.variables, [template.eventIdVariable]: batch[0].eventId }));
+      if (batch.length === 1 && questions.length === 1) {
+        const [question] = questions;
+        batch[0].settle[0].resolve(await this.options.run(question.query, { ...question.variables, [question.eventIdVariable]: batch[0].eventId }));
         return;
       }
-      const variables: Record<string, unknown> = { ...template.variables };
-      batch.forEach((waiting, index) => (variables[`${template.eventIdVariable}${index}`] = waiting.eventId));
-      const results = splitBatchResult(await this.options.run(template.batchQuery(batch.length), variables), batch.length, template.responseKey);
-      batch.forEach((waiting, index) => waiting.resolve(results[index]));
+      const combined = combinedQuery(questions, batch.map((job) => job.eventId));
+      const results = combined.split(await this.options.run(combined.query, combined.variables));
+      batch.forEach((job, i) => job.settle.forEach((settle, k) => settle.resolve(results[i][k])));
     } catch (error) {
-      for (const waiting of batch) waiting.reject(error);
+      for (const job of batch) for (const settle of job.settle) settle.reject(error);
     }
   }
 
