@@ -1,4 +1,4 @@
-import { connection, DomainError, InputErrors, isSequenceId, isString, isUuid, readPage, requestHash, userError, type PageArgs, type UserError } from '@joinery/core';
+import { connection, DomainError, uuidv7, InputErrors, isSequenceId, isString, isUuid, readPage, requestHash, userError, type PageArgs, type UserError } from '@joinery/core';
 import { Prisma, type InventoryLevel, type PrismaClient, type StockMovement, type StockMovementReason } from './generated/prisma/client';
 import type { Loaders } from './loaders';
 import type { LowStockAlertModel, StockChangeModel } from './models';
@@ -46,6 +46,19 @@ interface StockChangeRecord {
 export interface StockChange {
   level: InventoryLevel | null;
   movement: StockMovement | null;
+}
+
+function sqlState(error: unknown): string | undefined {
+  if (!(error instanceof Prisma.PrismaClientKnownRequestError)) return undefined;
+  return (error.meta as { code?: string; driverAdapterError?: { cause?: { originalCode?: string } } } | undefined)?.code;
+}
+
+function isForeignKeyViolation(error: unknown): boolean {
+  if (error instanceof Prisma.PrismaClientKnownRequestError) {
+    if (error.code === 'P2003') return true;
+    return sqlState(error) === '23503' || /foreign key/i.test(error.message);
+  }
+  return false;
 }
 
 function isUniqueViolation(error: unknown): boolean {
@@ -99,6 +112,7 @@ export class StockService {
     if (input.reason === 'SALE') errors.add(['input', 'reason'], 'reason SALE is recorded by recordSale only');
     this.checkCommon(errors, input);
     errors.throwIfAny();
+    if (!input.idempotencyKey) return this.adjustAtOnce(input);
     await this.requireLocationAndProduct(input.locationId, input.sku);
 
     const record = await this.idempotent('adjustInventory', input, async (tx) => {
@@ -120,6 +134,63 @@ export class StockService {
       return { locationId: input.locationId, sku: input.sku, movementId };
     });
     return this.loadChange(record);
+  }
+
+  /**
+   * An adjustment without an idempotency key, in one statement: the level, its movement and its
+   * events (the same as `stockEvents` records) change together or not at all. Location and product
+   * are looked up only when the statement finds nothing to change, to name what was wrong.
+   */
+  private async adjustAtOnce(input: AdjustInventoryInput): Promise<StockChange> {
+    const { locationId, sku, delta, reason } = input;
+    const reference = input.reference ?? null;
+    if (!isUuid(locationId)) await this.requireLocationAndProduct(locationId, sku);
+    const changed = delta > 0
+      ? Prisma.sql`INSERT INTO inventory_levels AS level (location_id, sku, on_hand) VALUES (${locationId}::uuid, ${sku}, ${delta})
+          ON CONFLICT (location_id, sku) DO UPDATE SET on_hand = level.on_hand + EXCLUDED.on_hand, updated_at = now()
+          RETURNING level.location_id, level.sku, level.on_hand, level.reorder_point, level.updated_at`
+      : Prisma.sql`UPDATE inventory_levels AS level SET on_hand = level.on_hand + ${delta}, updated_at = now()
+          WHERE level.location_id = ${locationId}::uuid AND level.sku = ${sku} AND level.on_hand + ${delta} >= 0
+          RETURNING level.location_id, level.sku, level.on_hand, level.reorder_point, level.updated_at`;
+    let rows: { on_hand: number; reorder_point: number; updated_at: Date; movement_id: bigint; occurred_at: Date }[];
+    try {
+      rows = await this.prisma.$queryRaw`
+        WITH changed AS (${changed}),
+        moved AS (
+          INSERT INTO stock_movements (location_id, sku, delta, quantity_after, reason, reference)
+          SELECT location_id, sku, ${delta}, on_hand, ${reason}::stock_movement_reason, ${reference} FROM changed
+          RETURNING id, occurred_at
+        ),
+        recorded AS (
+          INSERT INTO outbox_events (id, type, aggregate, payload)
+          SELECT event.id, event.type, ${`${locationId}:${sku}`}, event.payload
+          FROM changed, moved, LATERAL (VALUES
+            (${uuidv7()}::uuid, ${STOCK_CHANGED}::text, true, jsonb_build_object(
+              'movementId', moved.id::text, 'locationId', ${locationId}::text, 'sku', ${sku}::text, 'delta', ${delta}::int,
+              'onHand', changed.on_hand, 'available', changed.on_hand, 'reorderPoint', changed.reorder_point,
+              'reason', ${reason}::text, 'reference', ${reference}::text)),
+            (${uuidv7()}::uuid, ${LOW_STOCK}::text, (changed.on_hand - ${delta}::int <= changed.reorder_point) <> (changed.on_hand <= changed.reorder_point), jsonb_build_object(
+              'status', CASE WHEN changed.on_hand <= changed.reorder_point THEN 'LOW' ELSE 'RESTOCKED' END,
+              'locationId', ${locationId}::text, 'sku', ${sku}::text,
+              'onHand', changed.on_hand, 'available', changed.on_hand, 'reorderPoint', changed.reorder_point))
+          ) AS event(id, type, wanted, payload)
+          WHERE event.wanted
+        )
+        SELECT changed.on_hand, changed.reorder_point, changed.updated_at, moved.id AS movement_id, moved.occurred_at FROM changed, moved`;
+    } catch (error) {
+      if (isForeignKeyViolation(error)) await this.requireLocationAndProduct(locationId, sku);
+      throw error;
+    }
+    if (!rows.length) {
+      await this.requireLocationAndProduct(locationId, sku);
+      const [current] = await this.prisma.$queryRaw<{ on_hand: number }[]>`SELECT on_hand FROM inventory_levels WHERE location_id = ${locationId}::uuid AND sku = ${sku}`;
+      throw new DomainError(insufficient(['input', 'delta'], sku, locationId, -delta, current?.on_hand ?? 0));
+    }
+    const [row] = rows;
+    return {
+      level: { locationId, sku, onHand: row.on_hand, reorderPoint: row.reorder_point, updatedAt: row.updated_at },
+      movement: { id: BigInt(row.movement_id), locationId, sku, delta, quantityAfter: row.on_hand, reason, reference, occurredAt: row.occurred_at },
+    };
   }
 
   async set(input: SetInventoryInput): Promise<StockChange> {
