@@ -34,7 +34,7 @@ Try:
   curl -s ${stack.urls.router} -H 'content-type: application/json' \\
     -d '{"query":"{ locations(first: 3) { nodes { name kind timezone salesSummary { orderCount revenue } } } }"}'
 
-Live stock: see "Subscriptions" in README.md for a graphql-ws client. Ctrl-C stops.
+Live stock: see "Live stock (subscriptions)" in README.md for a graphql-ws client. Ctrl-C stops.
 `);
   const shutdown = () => stack.stop().finally(() => bus.close()).then(() => process.exit(0));
   process.once('SIGTERM', shutdown);
