@@ -14,7 +14,8 @@ const postgresUrl = z
   .url()
   .refine((value) => /^postgres(ql)?:\/\//.test(value), 'must start with postgres:// or postgresql://');
 const httpUrl = z.string().url().refine((value) => /^https?:\/\//.test(value), 'must be an http:// or https:// URL');
-const schemaName = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case PostgreSQL identifier');
+// At most 56 characters: the outbox's NOTIFY channel is `outbox_<schema>`, and channel names stop at 63.
+const schemaName = z.string().regex(/^[a-z_][a-z0-9_]{0,55}$/, 'must be a lower-case PostgreSQL identifier of at most 56 characters');
 const flag = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
 
 /** Every environment variable Joinery reads, with its default. */

@@ -131,6 +131,19 @@ describe.each(backends())('subscriptions through the router on $name', (backend)
     await subscribers(0);
   });
 
+  it('regression: a change sent with an upper-case location id reaches that location\'s subscribers, resolved', async () => {
+    const live = collect(client(), `subscription($l: ID) { stockChanged(locationId: $l) { delta location { name } } }`, { l: bergen });
+    await subscribers(1);
+    await adjust(bergen.toUpperCase(), 'OAK-TBL-180', 2);
+    await expectData(url, `mutation($l: ID!) { setInventory(input: { locationId: $l, sku: "OAK-TBL-180", quantity: 1 }) { userErrors { message } } }`, { l: bergen.toUpperCase() });
+    expect((await live.next(2)).map((result) => result.errors ?? result.data.stockChanged)).toEqual([
+      { delta: 2, location: { name: 'Bergen Store' } },
+      { delta: expect.any(Number), location: { name: 'Bergen Store' } },
+    ]);
+    live.dispose();
+    await subscribers(0);
+  });
+
   it('resolves an event once for subscribers that asked the same question', async () => {
     const received = [client(), client(), client()].map((each) => collect(each, `subscription($l: ID) { stockChanged(locationId: $l) { onHand product { name } } }`, { l: oslo }));
     await subscribers(3);

@@ -14,7 +14,9 @@ export interface CombinedQuery {
 }
 
 const texts = new Map<string, string>();
-const MAX_CACHED_TEXTS = 2_000;
+/** Characters of cached query text at most (the texts are also cached, as plans, by the gateway). */
+const MAX_CACHED_CHARS = 8 * 1024 * 1024;
+let cachedChars = 0;
 
 const name = (value: string) => ({ kind: Kind.NAME, value }) as const;
 
@@ -66,8 +68,13 @@ function buildText(questions: PreparedSubscription[], eventCount: number): strin
       ...pieces.flatMap((piece) => piece.fragments),
     ],
   });
-  if (texts.size >= MAX_CACHED_TEXTS) texts.delete(texts.keys().next().value!);
+  while (texts.size && cachedChars + text.length > MAX_CACHED_CHARS) {
+    const [oldest, oldText] = texts.entries().next().value!;
+    texts.delete(oldest);
+    cachedChars -= oldText.length;
+  }
   texts.set(key, text);
+  cachedChars += text.length;
   return text;
 }
 

@@ -32,7 +32,7 @@ function checkLocation(args: LiveArgs): string[] {
 }
 
 const atLocation = (event: EventEnvelope, args: LiveArgs) =>
-  args.locationId == null || (event.payload as unknown as StockEventPayload).locationId === String(args.locationId).toLowerCase();
+  args.locationId == null || (event.payload as unknown as StockEventPayload).locationId.toLowerCase() === String(args.locationId).toLowerCase();
 
 export const LIVE_FIELDS: Record<string, LiveField> = {
   stockChanged: {

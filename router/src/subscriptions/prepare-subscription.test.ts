@@ -59,6 +59,12 @@ describe('prepareSubscription', () => {
     expect(prepared.query).toContain('stockChange(id: $_joineryEventId)');
   });
 
+  it('regression: keeps the variables of directives on the root field', () => {
+    const prepared = prepare(`subscription($yes: Boolean!) { stockChanged @include(if: $yes) { delta } }`, { yes: true });
+    expect(prepared.variables).toEqual({ yes: true });
+    expect(validate(schema, parse(prepared.query))).toEqual([]);
+  });
+
   it('refuses bad arguments naming them', () => {
     const refuse = (query: string, variables?: Record<string, unknown>) => {
       const prepared = prepareSubscription(schema, parse(query), undefined, variables);

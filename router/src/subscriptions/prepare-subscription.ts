@@ -57,11 +57,11 @@ function rootField(operation: OperationDefinitionNode, fragments: Map<string, Fr
   return walk(operation.selectionSet);
 }
 
-/** Names of the variables and fragments a selection uses, following fragment spreads. */
-function usedBy(selectionSet: SelectionSetNode | undefined, fragments: Map<string, FragmentDefinitionNode>) {
+/** Names of the variables and fragments the root field's directives and selection use, following fragment spreads. */
+function usedBy(field: FieldNode, fragments: Map<string, FragmentDefinitionNode>) {
   const variables = new Set<string>();
   const used = new Set<string>();
-  const pending: SelectionSetNode[] = selectionSet ? [selectionSet] : [];
+  const pending: (SelectionSetNode | DirectiveNode)[] = [...(field.directives ?? []), ...(field.selectionSet ? [field.selectionSet] : [])];
   while (pending.length) {
     visit(pending.pop()!, {
       Variable: (node) => void variables.add(node.name.value),
@@ -103,7 +103,7 @@ export function prepareSubscription(schema: GraphQLSchema, document: DocumentNod
   const problems = live.check(args);
   if (problems.length) return problems.map(badSubscriptionInput);
 
-  const used = usedBy(field.selectionSet, fragments);
+  const used = usedBy(field, fragments);
   let eventIdVariable = 'joineryEventId';
   while ([...used.variables].some((name) => name.startsWith(eventIdVariable))) eventIdVariable = `_${eventIdVariable}`;
   const variableDefinitions: VariableDefinitionNode[] = [

@@ -92,6 +92,49 @@ describe('SubscriptionHub', () => {
     expect((await deltas.next()).value).toEqual({ data: { change: { id: event.id, delta: 1 } } });
   });
 
+  it('regression: a resolution that fails reaches the subscriber as an error and its subscription lives on', async () => {
+    let fail = true;
+    const run = vi.fn(async (_query: string, variables: Record<string, unknown>): Promise<FormattedExecutionResult> => {
+      if (fail) throw new Error('socket hang up');
+      return { data: { stockChanged: { id: variables.joineryEventId } } };
+    });
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+    hub = await SubscriptionHub.start({ bus, run });
+    const stream = hub.open(prepared(`subscription { stockChanged { id } }`), () => {});
+    await bus.publish('inventory.stock', [stockChanged(OSLO)]);
+    expect((await stream.next()).value).toEqual({ errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+    expect(logged).toHaveBeenCalledOnce();
+    logged.mockRestore();
+    fail = false;
+    const later = stockChanged(OSLO);
+    await bus.publish('inventory.stock', [later]);
+    expect((await stream.next()).value).toEqual({ data: { stockChanged: { id: later.id } } });
+    expect(hub.subscriberCount).toBe(1);
+  });
+
+  it('regression: an error of a whole combined query does not become every question\'s error', async () => {
+    const run = vi.fn(async (query: string, variables: Record<string, unknown>): Promise<FormattedExecutionResult> =>
+      query.includes('JoineryLiveEvents') ? { errors: [{ message: 'Variable "$q1_x" is not defined.' }] } : { data: { stockChanged: { id: variables.joineryEventId } } });
+    hub = await SubscriptionHub.start({ bus, run });
+    const a = hub.open(prepared(`subscription { stockChanged { id } }`), () => {});
+    const b = hub.open(prepared(`subscription { stockChanged { id delta } }`), () => {});
+    const event = stockChanged(OSLO);
+    await bus.publish('inventory.stock', [event]);
+    expect((await a.next()).value).toEqual({ data: { stockChanged: { id: event.id } } });
+    expect((await b.next()).value).toEqual({ data: { stockChanged: { id: event.id } } });
+    expect(run).toHaveBeenCalledTimes(3);
+  });
+
+  it('keeps combined queries to at most 100 root fields however many questions there are', async () => {
+    const run = vi.fn(async (query: string): Promise<FormattedExecutionResult> => ({ data: Object.fromEntries([...query.matchAll(/(e\d+_q\d+):/g)].map(([, alias]) => [alias, { id: alias }])) }));
+    hub = await SubscriptionHub.start({ bus, run });
+    const schemaWithMany = Array.from({ length: 150 }, (_, i) => hub!.open(prepared(`subscription { stockChanged { id } }`.replace('{ id }', `{ id${' id'.repeat(i)} }`)), () => {}));
+    await bus.publish('inventory.stock', [stockChanged(OSLO)]);
+    for (const stream of schemaWithMany) await stream.next();
+    expect(run).toHaveBeenCalledTimes(2);
+    expect(Math.max(...run.mock.calls.map(([query]) => [...query.matchAll(/e\d+_q\d+:/g)].length))).toBe(100);
+  });
+
   it('drops a subscriber that falls too far behind, and only that one', async () => {
     const never = () => new Promise<FormattedExecutionResult>(() => {});
     hub = await SubscriptionHub.start({ bus, run: never, maxPendingEvents: 3 });

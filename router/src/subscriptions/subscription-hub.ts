@@ -41,6 +41,11 @@ interface Job {
 
 /** Most events resolved by one query. */
 const MAX_BATCH = 50;
+/** Most root fields (events × questions) in one query: bigger queries take long to plan. */
+const MAX_FIELDS = 100;
+
+/** What a subscriber gets when its event could not be resolved at all (details go to the log). */
+const UNRESOLVED: FormattedExecutionResult = { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] };
 
 /**
  * The router's side of live data: one bus subscription per topic for the whole router, fanned
@@ -122,18 +127,21 @@ export class SubscriptionHub {
     }
     if (!questions.size) return;
     const keys = [...questions.keys()].sort();
-    const job: Job = { eventId: event.id, signature: keys.join('\u0000'), questions: [], settle: [] };
-    for (const key of keys) {
-      const { question, subscribers: asking } = questions.get(key)!;
-      job.questions.push(question);
-      const result = new Promise<FormattedExecutionResult>((resolve, reject) => job.settle.push({ resolve, reject }));
-      this.stats.resolutions += 1;
-      for (const subscriber of asking) {
-        this.stats.deliveries += 1;
-        subscriber.stream.push(result);
+    for (let start = 0; start < keys.length; start += MAX_FIELDS) {
+      const chunk = keys.slice(start, start + MAX_FIELDS);
+      const job: Job = { eventId: event.id, signature: chunk.join('\u0000'), questions: [], settle: [] };
+      for (const key of chunk) {
+        const { question, subscribers: asking } = questions.get(key)!;
+        job.questions.push(question);
+        const result = new Promise<FormattedExecutionResult>((resolve, reject) => job.settle.push({ resolve, reject }));
+        this.stats.resolutions += 1;
+        for (const subscriber of asking) {
+          this.stats.deliveries += 1;
+          subscriber.stream.push(result);
+        }
       }
+      this.jobs.push(job);
     }
-    this.jobs.push(job);
     this.pump();
   }
 
@@ -142,7 +150,8 @@ export class SubscriptionHub {
     while (this.running < this.maxConcurrent && this.jobs.length) {
       const first = this.jobs.shift()!;
       const batch = [first];
-      for (let index = 0; index < this.jobs.length && batch.length < MAX_BATCH; ) {
+      const most = Math.min(MAX_BATCH, Math.max(1, Math.floor(MAX_FIELDS / first.questions.length)));
+      for (let index = 0; index < this.jobs.length && batch.length < most; ) {
         if (this.jobs[index].signature === first.signature) batch.push(...this.jobs.splice(index, 1));
         else index += 1;
       }
@@ -154,20 +163,37 @@ export class SubscriptionHub {
     }
   }
 
+  /** Resolves a batch; never rejects, so a failure reaches each subscriber as an error result and its subscription lives on. */
   private async resolve(batch: Job[]): Promise<void> {
-    this.stats.executions += 1;
     const { questions } = batch[0];
+    if (batch.length === 1 && questions.length === 1) {
+      batch[0].settle[0].resolve(await this.resolveAlone(questions[0], batch[0].eventId));
+      return;
+    }
+    this.stats.executions += 1;
+    const combined = combinedQuery(questions, batch.map((job) => job.eventId));
+    const result = await this.runSafely(combined.query, combined.variables);
+    if (result.errors?.some((error) => !error.path)) {
+      // An error of the whole request (one question's bad variable, say) must not become every
+      // question's error: each is resolved on its own instead.
+      await Promise.all(batch.flatMap((job) => job.questions.map(async (question, k) => job.settle[k].resolve(await this.resolveAlone(question, job.eventId)))));
+      return;
+    }
+    const results = combined.split(result);
+    batch.forEach((job, i) => job.settle.forEach((settle, k) => settle.resolve(results[i][k])));
+  }
+
+  private resolveAlone(question: PreparedSubscription, eventId: string): Promise<FormattedExecutionResult> {
+    this.stats.executions += 1;
+    return this.runSafely(question.query, { ...question.variables, [question.eventIdVariable]: eventId });
+  }
+
+  private async runSafely(query: string, variables: Record<string, unknown>): Promise<FormattedExecutionResult> {
     try {
-      if (batch.length === 1 && questions.length === 1) {
-        const [question] = questions;
-        batch[0].settle[0].resolve(await this.options.run(question.query, { ...question.variables, [question.eventIdVariable]: batch[0].eventId }));
-        return;
-      }
-      const combined = combinedQuery(questions, batch.map((job) => job.eventId));
-      const results = combined.split(await this.options.run(combined.query, combined.variables));
-      batch.forEach((job, i) => job.settle.forEach((settle, k) => settle.resolve(results[i][k])));
+      return await this.options.run(query, variables);
     } catch (error) {
-      for (const job of batch) for (const settle of job.settle) settle.reject(error);
+      console.error(JSON.stringify({ level: 'error', service: 'router', msg: 'subscription event could not be resolved', error: String((error as Error)?.stack ?? error) }));
+      return UNRESOLVED;
     }
   }
 

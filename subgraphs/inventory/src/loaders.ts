@@ -92,11 +92,13 @@ function byKey<K, V>(keys: readonly K[], rows: V[], keyOf: (row: V) => K): (V | 
 
 export function createLoaders(prisma: PrismaClient): Loaders {
   return {
-    location: new DataLoader(async (ids) => {
+    // Keys in lower case: a UUID written in upper case is the same location.
+    location: new DataLoader(async (given) => {
+      const ids = given.map((id) => id.toLowerCase());
       const valid = ids.filter(isUuid);
       const rows = valid.length ? await prisma.location.findMany({ where: { id: { in: valid } } }) : [];
       return byKey(ids, rows, (row) => row.id);
-    }),
+    }, { cacheKeyFn: (id) => id.toLowerCase() }),
     // Raw SQL on this hot path: measured 2.3 ms against 3.9 ms CPU for Prisma's typed API on a page of 50.
     product: new DataLoader(async (skus) => {
       const rows = await prisma.$queryRaw<ProductRow[]>`

@@ -53,7 +53,9 @@ interface OutboxInsert {
 }
 
 /** The events a change records: a stock change for every movement, and a low-stock alert when it crosses the reorder point. */
-export function stockEvents(change: LevelChange): OutboxInsert[] {
+export function stockEvents(input: LevelChange): OutboxInsert[] {
+  // Ids are compared as text downstream (filters, loaders): always the canonical lower case.
+  const change = { ...input, locationId: input.locationId.toLowerCase() };
   const aggregate = `${change.locationId}:${change.sku}`;
   const events: OutboxInsert[] = [];
   if (change.movementId !== null) {

@@ -142,9 +142,11 @@ export class StockService {
    * are looked up only when the statement finds nothing to change, to name what was wrong.
    */
   private async adjustAtOnce(input: AdjustInventoryInput): Promise<StockChange> {
-    const { locationId, sku, delta, reason } = input;
+    const { sku, delta, reason } = input;
     const reference = input.reference ?? null;
-    if (!isUuid(locationId)) await this.requireLocationAndProduct(locationId, sku);
+    if (!isUuid(input.locationId)) await this.requireLocationAndProduct(input.locationId, sku);
+    // Canonical case, as stockEvents writes it: events are matched and loaded by this text.
+    const locationId = input.locationId.toLowerCase();
     const changed = delta > 0
       ? Prisma.sql`INSERT INTO inventory_levels AS level (location_id, sku, on_hand) VALUES (${locationId}::uuid, ${sku}, ${delta})
           ON CONFLICT (location_id, sku) DO UPDATE SET on_hand = level.on_hand + EXCLUDED.on_hand, updated_at = now()

@@ -106,8 +106,13 @@ export class OutboxRelay {
         this.poke();
       }
     });
-    const [{ channel }] = (await session.query(`SELECT 'outbox_' || current_schema() AS channel`)).rows as { channel: string }[];
-    await session.listen(channel, () => this.poke());
+    try {
+      const [{ channel }] = (await session.query(`SELECT 'outbox_' || current_schema() AS channel`)).rows as { channel: string }[];
+      await session.listen(channel, () => this.poke());
+    } catch (error) {
+      await session.close();
+      throw error;
+    }
     this.session = session;
   }
 
