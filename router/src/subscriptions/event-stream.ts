@@ -14,6 +14,11 @@ export class EventStream<T> implements AsyncIterableIterator<T> {
     private readonly onEnd: () => void,
   ) {}
 
+  /** True once the subscriber is gone (completed, closed or dropped). */
+  get ended(): boolean {
+    return this.done;
+  }
+
   get pending(): number {
     return this.queue.length;
   }

@@ -51,6 +51,8 @@ describe('prepareSubscription', () => {
     const withSales = prepare(`subscription($from: String) { stockChanged { product { salesSummary(from: $from) { unitsSold } } } }`, { from: '2026-01-01' });
     const withOtherSales = prepare(`subscription($from: String) { stockChanged { product { salesSummary(from: $from) { unitsSold } } } }`, { from: '2026-02-01' });
     expect(withSales.executionKey).not.toBe(withOtherSales.executionKey);
+    const twoVariables = `subscription($a: String, $b: String) { stockChanged { product { x: salesSummary(from: $a) { unitsSold } y: salesSummary(from: $b) { unitsSold } } } }`;
+    expect(prepare(twoVariables, { a: '1', b: '2' }).executionKey).toBe(prepare(twoVariables, { b: '2', a: '1' }).executionKey);
   });
 
   it('does not clash with a client variable named like its own', () => {

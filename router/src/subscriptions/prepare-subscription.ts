@@ -57,6 +57,15 @@ function rootField(operation: OperationDefinitionNode, fragments: Map<string, Fr
   return walk(operation.selectionSet);
 }
 
+/** JSON with object keys sorted, so the same variables in another order give the same key. */
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value).sort().map((key) => `${JSON.stringify(key)}:${stableJson((value as Record<string, unknown>)[key])}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
 /** Names of the variables and fragments the root field's directives and selection use, following fragment spreads. */
 function usedBy(field: FieldNode, fragments: Map<string, FragmentDefinitionNode>) {
   const variables = new Set<string>();
@@ -138,5 +147,5 @@ export function prepareSubscription(schema: GraphQLSchema, document: DocumentNod
     fragments: [...fragments.values()].filter((fragment) => used.fragments.has(fragment.name.value)),
     variableDefinitions: variableDefinitions.slice(0, -1),
   };
-  return { field: live, args, query: text, variables, eventIdVariable, responseKey: lookup.alias!.value, parts, executionKey: `${text}\n${JSON.stringify(variables)}` };
+  return { field: live, args, query: text, variables, eventIdVariable, responseKey: lookup.alias!.value, parts, executionKey: `${text}\n${stableJson(variables)}` };
 }

@@ -135,6 +135,21 @@ describe('SubscriptionHub', () => {
     expect(Math.max(...run.mock.calls.map(([query]) => [...query.matchAll(/e\d+_q\d+:/g)].length))).toBe(100);
   });
 
+  it('does not resolve an event whose subscribers have all gone while it waited', async () => {
+    const finish: (() => void)[] = [];
+    const run = vi.fn((_query: string, variables: Record<string, unknown>) => new Promise<FormattedExecutionResult>((resolve) => finish.push(() => resolve({ data: { stockChanged: { id: variables.joineryEventId } } }))));
+    hub = await SubscriptionHub.start({ bus, run, maxConcurrentResolutions: 1 });
+    const staying = hub.open(prepared(`subscription($l: ID) { stockChanged(locationId: $l) { id } }`, { l: OSLO }), () => {});
+    const leaving = hub.open(prepared(`subscription($l: ID) { stockChanged(locationId: $l) { id delta } }`, { l: BERGEN }), () => {});
+    await bus.publish('inventory.stock', [stockChanged(OSLO)]);
+    await bus.publish('inventory.stock', [stockChanged(BERGEN)]);
+    await leaving.return();
+    finish.shift()!();
+    await staying.next();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(run).toHaveBeenCalledOnce();
+  });
+
   it('drops a subscriber that falls too far behind, and only that one', async () => {
     const never = () => new Promise<FormattedExecutionResult>(() => {});
     hub = await SubscriptionHub.start({ bus, run: never, maxPendingEvents: 3 });

@@ -37,12 +37,17 @@ interface Job {
   signature: string;
   questions: PreparedSubscription[];
   settle: { resolve(result: FormattedExecutionResult): void; reject(error: unknown): void }[];
+  /** Who asked each question: a question nobody is left to read is not resolved. */
+  askedBy: Subscriber[][];
 }
 
 /** Most events resolved by one query. */
 const MAX_BATCH = 50;
 /** Most root fields (events × questions) in one query: bigger queries take long to plan. */
 const MAX_FIELDS = 100;
+
+/** Settles the results of an event nobody is left to receive. */
+const GONE: FormattedExecutionResult = { data: null };
 
 /** What a subscriber gets when its event could not be resolved at all (details go to the log). */
 const UNRESOLVED: FormattedExecutionResult = { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] };
@@ -129,10 +134,11 @@ export class SubscriptionHub {
     const keys = [...questions.keys()].sort();
     for (let start = 0; start < keys.length; start += MAX_FIELDS) {
       const chunk = keys.slice(start, start + MAX_FIELDS);
-      const job: Job = { eventId: event.id, signature: chunk.join('\u0000'), questions: [], settle: [] };
+      const job: Job = { eventId: event.id, signature: chunk.join('\u0000'), questions: [], settle: [], askedBy: [] };
       for (const key of chunk) {
         const { question, subscribers: asking } = questions.get(key)!;
         job.questions.push(question);
+        job.askedBy.push(asking);
         const result = new Promise<FormattedExecutionResult>((resolve, reject) => job.settle.push({ resolve, reject }));
         this.stats.resolutions += 1;
         for (const subscriber of asking) {
@@ -149,6 +155,11 @@ export class SubscriptionHub {
   private pump(): void {
     while (this.running < this.maxConcurrent && this.jobs.length) {
       const first = this.jobs.shift()!;
+      if (first.askedBy.every((asking) => asking.every((subscriber) => subscriber.stream.ended))) {
+        // Every subscriber of this event has gone (a dashboard closed, a client dropped): skip it.
+        for (const settle of first.settle) settle.resolve(GONE);
+        continue;
+      }
       const batch = [first];
       const most = Math.min(MAX_BATCH, Math.max(1, Math.floor(MAX_FIELDS / first.questions.length)));
       for (let index = 0; index < this.jobs.length && batch.length < most; ) {
