@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { createClient } from 'redis';
+import { ConfigError } from '../config';
 
 /** A fact one subgraph recorded, as it travels between processes. */
 export interface EventEnvelope<TPayload = Record<string, unknown>> {
@@ -73,15 +74,29 @@ export class RedisEventBus implements EventBus {
   private subscriber: ReturnType<typeof createClient> | undefined;
   private readonly prefix: string;
 
+  private connected = false;
+
   private constructor(private readonly url: string, prefix: string) {
     this.prefix = prefix;
-    this.publisher = createClient({ url });
-    this.publisher.on('error', (error) => logRedisError('publisher', error));
+    // Once connected, a lost connection is retried for as long as it takes (with back-off up to
+    // 2 s); the first connection is not, so a wrong REDIS_URL stops start-up with a clear message.
+    this.publisher = createClient({
+      url,
+      socket: { reconnectStrategy: (retries: number, cause: Error) => (this.connected ? Math.min(100 * 2 ** retries, 2_000) : cause) },
+    });
+    this.publisher.on('error', (error) => {
+      if (this.connected) logRedisError('publisher', error);
+    });
   }
 
   static async connect(options: RedisEventBusOptions): Promise<RedisEventBus> {
     const bus = new RedisEventBus(options.url, options.channelPrefix ?? 'joinery:');
-    await bus.publisher.connect();
+    try {
+      await bus.publisher.connect();
+    } catch (error) {
+      throw new ConfigError([`REDIS_URL: cannot connect to ${redacted(options.url)} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`]);
+    }
+    bus.connected = true;
     return bus;
   }
 
@@ -110,8 +125,12 @@ export class RedisEventBus implements EventBus {
   }
 
   toString(): string {
-    return `RedisEventBus(${this.url.replace(/\/\/[^@]*@/, '//***@')})`;
+    return `RedisEventBus(${redacted(this.url)})`;
   }
+}
+
+function redacted(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//***@');
 }
 
 function deliver(message: string, handler: EventHandler, topic: string): void {
