@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { createConnection, createServer, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../config';
 import { InProcessEventBus, RedisEventBus, type EventBus, type EventEnvelope } from './event-bus';
@@ -43,5 +44,48 @@ describe('a Redis that cannot be reached at start', () => {
     const attempt = RedisEventBus.connect({ url: 'redis://user:secret@127.0.0.1:1' });
     await expect(attempt).rejects.toBeInstanceOf(ConfigError);
     await expect(attempt).rejects.toThrow(/REDIS_URL: cannot connect to redis:\/\/\*\*\*@127\.0\.0\.1:1 \(.*ECONNREFUSED/);
+  });
+});
+
+describe.runIf(process.env.REDIS_URL)('a Redis connection lost after start', () => {
+  it('is reconnected, and the subscription resumes', async () => {
+    const target = new URL(process.env.REDIS_URL!);
+    const sockets = new Set<Socket>();
+    // A TCP proxy in front of Redis, so the test can cut the bus's connections.
+    const proxy = createServer((client) => {
+      const upstream = createConnection(Number(target.port || 6379), target.hostname);
+      client.pipe(upstream).pipe(client);
+      for (const socket of [client, upstream]) {
+        sockets.add(socket);
+        socket.on('error', () => {});
+        socket.on('close', () => sockets.delete(socket));
+      }
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const prefix = `test:${randomBytes(5).toString('hex')}:`;
+    const { port } = proxy.address() as { port: number };
+    const listening = await RedisEventBus.connect({ url: `redis://127.0.0.1:${port}`, channelPrefix: prefix });
+    const publishing = await RedisEventBus.connect({ url: process.env.REDIS_URL!, channelPrefix: prefix });
+    try {
+      const received: number[] = [];
+      await listening.subscribe('stock', (each) => received.push(each.payload.n as number));
+      const publishUntilReceived = async (n: number) => {
+        const deadline = Date.now() + 10_000;
+        while (!received.includes(n)) {
+          if (Date.now() > deadline) throw new Error(`event ${n} not received; got ${JSON.stringify(received)}`);
+          await publishing.publish('stock', [event(n)]);
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      };
+      await publishUntilReceived(1);
+      for (const socket of sockets) socket.destroy();
+      await publishUntilReceived(2);
+      expect(received).toContain(2);
+    } finally {
+      await listening.close();
+      await publishing.close();
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => proxy.close(resolve));
+    }
   });
 });
