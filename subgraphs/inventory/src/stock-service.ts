@@ -113,86 +113,31 @@ export class StockService {
     this.checkCommon(errors, input);
     errors.throwIfAny();
     if (!input.idempotencyKey) return this.adjustAtOnce(input);
+    // Checked first: inside the transaction, the lookups' own queries would wait for it (PGlite has one connection).
     await this.requireLocationAndProduct(input.locationId, input.sku);
-
     const record = await this.idempotent('adjustInventory', input, async (tx) => {
-      await tx.$executeRaw`INSERT INTO inventory_levels (location_id, sku, on_hand) VALUES (${input.locationId}::uuid, ${input.sku}, 0) ON CONFLICT DO NOTHING`;
-      const updated = await tx.$queryRaw<{ on_hand: number; reorder_point: number }[]>`
-        UPDATE inventory_levels SET on_hand = on_hand + ${input.delta}, updated_at = now()
-        WHERE location_id = ${input.locationId}::uuid AND sku = ${input.sku} AND on_hand + ${input.delta} >= 0
-        RETURNING on_hand, reorder_point`;
-      if (!updated.length) {
-        const [current] = await tx.$queryRaw<{ on_hand: number }[]>`SELECT on_hand FROM inventory_levels WHERE location_id = ${input.locationId}::uuid AND sku = ${input.sku}`;
-        throw new DomainError(insufficient(['input', 'delta'], input.sku, input.locationId, -input.delta, current?.on_hand ?? 0));
-      }
-      const [{ on_hand: onHand, reorder_point: reorderPoint }] = updated;
-      const movementId = await insertMovement(tx, input.locationId, input.sku, input.delta, onHand, input.reason, input.reference);
-      await recordStockEvents(tx, [{
-        locationId: input.locationId, sku: input.sku, movementId, reason: input.reason, reference: input.reference ?? null,
-        before: { onHand: onHand - input.delta, reorderPoint }, after: { onHand, reorderPoint },
-      }]);
-      return { locationId: input.locationId, sku: input.sku, movementId };
+      const change = await applyAdjustment(tx, input);
+      if (!change) throw await insufficientNow(tx, input);
+      return { locationId: change.level.locationId, sku: input.sku, movementId: String(change.movement.id) };
     });
     return this.loadChange(record);
   }
 
-  /**
-   * An adjustment without an idempotency key, in one statement: the level, its movement and its
-   * events (the same as `stockEvents` records) change together or not at all. Location and product
-   * are looked up only when the statement finds nothing to change, to name what was wrong.
-   */
+  /** Without an idempotency key: one statement, with location and product looked up only to name what was wrong. */
   private async adjustAtOnce(input: AdjustInventoryInput): Promise<StockChange> {
-    const { sku, delta, reason } = input;
-    const reference = input.reference ?? null;
-    if (!isUuid(input.locationId)) await this.requireLocationAndProduct(input.locationId, sku);
-    // Canonical case, as stockEvents writes it: events are matched and loaded by this text.
-    const locationId = input.locationId.toLowerCase();
-    const changed = delta > 0
-      ? Prisma.sql`INSERT INTO inventory_levels AS level (location_id, sku, on_hand) VALUES (${locationId}::uuid, ${sku}, ${delta})
-          ON CONFLICT (location_id, sku) DO UPDATE SET on_hand = level.on_hand + EXCLUDED.on_hand, updated_at = now()
-          RETURNING level.location_id, level.sku, level.on_hand, level.reorder_point, level.updated_at`
-      : Prisma.sql`UPDATE inventory_levels AS level SET on_hand = level.on_hand + ${delta}, updated_at = now()
-          WHERE level.location_id = ${locationId}::uuid AND level.sku = ${sku} AND level.on_hand + ${delta} >= 0
-          RETURNING level.location_id, level.sku, level.on_hand, level.reorder_point, level.updated_at`;
-    let rows: { on_hand: number; reorder_point: number; updated_at: Date; movement_id: bigint; occurred_at: Date }[];
+    if (!isUuid(input.locationId)) await this.requireLocationAndProduct(input.locationId, input.sku);
+    let change: Awaited<ReturnType<typeof applyAdjustment>>;
     try {
-      rows = await this.prisma.$queryRaw`
-        WITH changed AS (${changed}),
-        moved AS (
-          INSERT INTO stock_movements (location_id, sku, delta, quantity_after, reason, reference)
-          SELECT location_id, sku, ${delta}, on_hand, ${reason}::stock_movement_reason, ${reference} FROM changed
-          RETURNING id, occurred_at
-        ),
-        recorded AS (
-          INSERT INTO outbox_events (id, type, aggregate, payload)
-          SELECT event.id, event.type, ${`${locationId}:${sku}`}, event.payload
-          FROM changed, moved, LATERAL (VALUES
-            (${uuidv7()}::uuid, ${STOCK_CHANGED}::text, true, jsonb_build_object(
-              'movementId', moved.id::text, 'locationId', ${locationId}::text, 'sku', ${sku}::text, 'delta', ${delta}::int,
-              'onHand', changed.on_hand, 'available', changed.on_hand, 'reorderPoint', changed.reorder_point,
-              'reason', ${reason}::text, 'reference', ${reference}::text)),
-            (${uuidv7()}::uuid, ${LOW_STOCK}::text, (changed.on_hand - ${delta}::int <= changed.reorder_point) <> (changed.on_hand <= changed.reorder_point), jsonb_build_object(
-              'status', CASE WHEN changed.on_hand <= changed.reorder_point THEN 'LOW' ELSE 'RESTOCKED' END,
-              'locationId', ${locationId}::text, 'sku', ${sku}::text,
-              'onHand', changed.on_hand, 'available', changed.on_hand, 'reorderPoint', changed.reorder_point))
-          ) AS event(id, type, wanted, payload)
-          WHERE event.wanted
-        )
-        SELECT changed.on_hand, changed.reorder_point, changed.updated_at, moved.id AS movement_id, moved.occurred_at FROM changed, moved`;
+      change = await applyAdjustment(this.prisma, input);
     } catch (error) {
-      if (isForeignKeyViolation(error)) await this.requireLocationAndProduct(locationId, sku);
+      if (isForeignKeyViolation(error)) await this.requireLocationAndProduct(input.locationId, input.sku);
       throw error;
     }
-    if (!rows.length) {
-      await this.requireLocationAndProduct(locationId, sku);
-      const [current] = await this.prisma.$queryRaw<{ on_hand: number }[]>`SELECT on_hand FROM inventory_levels WHERE location_id = ${locationId}::uuid AND sku = ${sku}`;
-      throw new DomainError(insufficient(['input', 'delta'], sku, locationId, -delta, current?.on_hand ?? 0));
+    if (!change) {
+      await this.requireLocationAndProduct(input.locationId, input.sku);
+      throw await insufficientNow(this.prisma, input);
     }
-    const [row] = rows;
-    return {
-      level: { locationId, sku, onHand: row.on_hand, reorderPoint: row.reorder_point, updatedAt: row.updated_at },
-      movement: { id: BigInt(row.movement_id), locationId, sku, delta, quantityAfter: row.on_hand, reason, reference, occurredAt: row.occurred_at },
-    };
+    return change;
   }
 
   async set(input: SetInventoryInput): Promise<StockChange> {
@@ -351,6 +296,60 @@ export class StockService {
     ]);
     return { level, movement };
   }
+}
+
+/**
+ * An adjustment in one statement: the level, its movement and its events (the same as
+ * `stockEvents` records) change together or not at all. Null when there is nothing to change:
+ * the level would go below zero, or does not exist and `delta` is negative. An unknown location
+ * or product fails the statement with a foreign-key violation.
+ */
+async function applyAdjustment(db: PrismaClient | Tx, input: AdjustInventoryInput): Promise<{ level: InventoryLevel; movement: StockMovement } | null> {
+  const { sku, delta, reason } = input;
+  const reference = input.reference ?? null;
+  // Canonical case, as stockEvents writes it: events are matched and loaded by this text.
+  const locationId = input.locationId.toLowerCase();
+  const changed = delta > 0
+    ? Prisma.sql`INSERT INTO inventory_levels AS level (location_id, sku, on_hand) VALUES (${locationId}::uuid, ${sku}, ${delta})
+        ON CONFLICT (location_id, sku) DO UPDATE SET on_hand = level.on_hand + EXCLUDED.on_hand, updated_at = now()
+        RETURNING level.location_id, level.sku, level.on_hand, level.reorder_point, level.updated_at`
+    : Prisma.sql`UPDATE inventory_levels AS level SET on_hand = level.on_hand + ${delta}, updated_at = now()
+        WHERE level.location_id = ${locationId}::uuid AND level.sku = ${sku} AND level.on_hand + ${delta} >= 0
+        RETURNING level.location_id, level.sku, level.on_hand, level.reorder_point, level.updated_at`;
+  const rows = await db.$queryRaw<{ on_hand: number; reorder_point: number; updated_at: Date; movement_id: bigint; occurred_at: Date }[]>`
+        WITH changed AS (${changed}),
+        moved AS (
+          INSERT INTO stock_movements (location_id, sku, delta, quantity_after, reason, reference)
+          SELECT location_id, sku, ${delta}, on_hand, ${reason}::stock_movement_reason, ${reference} FROM changed
+          RETURNING id, occurred_at
+        ),
+        recorded AS (
+          INSERT INTO outbox_events (id, type, aggregate, payload)
+          SELECT event.id, event.type, ${`${locationId}:${sku}`}, event.payload
+          FROM changed, moved, LATERAL (VALUES
+            (${uuidv7()}::uuid, ${STOCK_CHANGED}::text, true, jsonb_build_object(
+              'movementId', moved.id::text, 'locationId', ${locationId}::text, 'sku', ${sku}::text, 'delta', ${delta}::int,
+              'onHand', changed.on_hand, 'available', changed.on_hand, 'reorderPoint', changed.reorder_point,
+              'reason', ${reason}::text, 'reference', ${reference}::text)),
+            (${uuidv7()}::uuid, ${LOW_STOCK}::text, (changed.on_hand - ${delta}::int <= changed.reorder_point) <> (changed.on_hand <= changed.reorder_point), jsonb_build_object(
+              'status', CASE WHEN changed.on_hand <= changed.reorder_point THEN 'LOW' ELSE 'RESTOCKED' END,
+              'locationId', ${locationId}::text, 'sku', ${sku}::text,
+              'onHand', changed.on_hand, 'available', changed.on_hand, 'reorderPoint', changed.reorder_point))
+          ) AS event(id, type, wanted, payload)
+          WHERE event.wanted
+        )
+        SELECT changed.on_hand, changed.reorder_point, changed.updated_at, moved.id AS movement_id, moved.occurred_at FROM changed, moved`;
+  const [row] = rows;
+  if (!row) return null;
+  return {
+    level: { locationId, sku, onHand: row.on_hand, reorderPoint: row.reorder_point, updatedAt: row.updated_at },
+    movement: { id: BigInt(row.movement_id), locationId, sku, delta, quantityAfter: row.on_hand, reason, reference, occurredAt: row.occurred_at },
+  };
+}
+
+async function insufficientNow(db: PrismaClient | Tx, input: AdjustInventoryInput): Promise<DomainError> {
+  const [current] = await db.$queryRaw<{ on_hand: number }[]>`SELECT on_hand FROM inventory_levels WHERE location_id = ${input.locationId}::uuid AND sku = ${input.sku}`;
+  return new DomainError(insufficient(['input', 'delta'], input.sku, input.locationId, -input.delta, current?.on_hand ?? 0));
 }
 
 function insufficient(field: string[], sku: string, locationId: string, requested: number, available: number): UserError {
