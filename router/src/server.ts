@@ -4,7 +4,7 @@ import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginUsageReportingDisabled } from '@apollo/server/plugin/disabled';
 import type { FormattedExecutionResult, GraphQLFormattedError, GraphQLSchema } from 'graphql';
-import { maskInternalErrors, refuseSubscriptionsOverHttp, serveGraphQL, type EventBus, type GraphQLService } from '@joinery/core';
+import { ACTOR_HEADER, actorOf, maskInternalErrors, refuseSubscriptionsOverHttp, serveGraphQL, type EventBus, type GraphQLService } from '@joinery/core';
 import { SubscriptionHub } from './subscriptions/subscription-hub';
 import { serveWebSockets, type OperationRunner, type WebSocketLimits } from './subscriptions/websocket-server';
 
@@ -62,7 +62,13 @@ export async function buildRouter(options: RouterOptions): Promise<Router> {
     buildService: ({ name, url }) => {
       const target = options.subgraphUrls?.[name] ?? url!;
       urls.set(target, name);
-      return new RemoteGraphQLDataSource({ url: target });
+      return new RemoteGraphQLDataSource({
+        url: target,
+        willSendRequest({ request, context }) {
+          const actor = (context as { actor?: string }).actor;
+          if (actor) request.http?.headers.set(ACTOR_HEADER, actor);
+        },
+      });
     },
   });
   const apollo = new ApolloServer({
@@ -80,7 +86,7 @@ export async function buildRouter(options: RouterOptions): Promise<Router> {
     apiSchema = schema;
   });
   await apollo.start();
-  const service = serveGraphQL('router', { server: apollo, context: async () => ({}) });
+  const service = serveGraphQL('router', { server: apollo, context: async (request) => ({ actor: actorOf(request) }) });
 
   const run: OperationRunner = async (request) => {
     const response = await apollo.executeOperation({ query: request.query, variables: request.variables, operationName: request.operationName ?? undefined });

@@ -14,3 +14,4 @@ export * from './batching';
 export * from './service-main';
 export * from './events/event-bus';
 export * from './events/outbox-relay';
+export * from './identity/actor';

@@ -1,6 +1,9 @@
+import { ACTOR_HEADER } from './identity/actor';
+
 /** Calls another subgraph over HTTP. Used only for what a subgraph must ask another about. */
 export interface SubgraphClient {
-  request<T>(query: string, variables?: Record<string, unknown>): Promise<T>;
+  /** `actor` is forwarded in the joinery-actor header: who the calling request acts for. */
+  request<T>(query: string, variables?: Record<string, unknown>, options?: { actor?: string }): Promise<T>;
 }
 
 /** The other subgraph could not be reached or did not answer in time: worth retrying later. */
@@ -21,12 +24,12 @@ export class SubgraphResponseError extends Error {
 
 export function createSubgraphClient(name: string, url: string, timeoutMs: number): SubgraphClient {
   return {
-    async request<T>(query: string, variables?: Record<string, unknown>): Promise<T> {
+    async request<T>(query: string, variables?: Record<string, unknown>, options?: { actor?: string }): Promise<T> {
       let body: { data?: T; errors?: { message: string }[] };
       try {
         const response = await fetch(url, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', ...(options?.actor ? { [ACTOR_HEADER]: options.actor } : {}) },
           body: JSON.stringify({ query, variables }),
           signal: AbortSignal.timeout(timeoutMs),
         });

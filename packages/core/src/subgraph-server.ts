@@ -4,6 +4,7 @@ import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/dis
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { GraphQLError, parse, type GraphQLFormattedError } from 'graphql';
 import { serveGraphQL, type GraphQLService } from './http/graphql-http';
+import { actorOf } from './identity/actor';
 
 /** `{ typeDefs, resolvers }` as @apollo/subgraph 2.14 (the last supporting Node 20) takes it. */
 type SubgraphModule = Extract<Parameters<typeof buildSubgraphSchema>[0], { resolvers?: unknown }>;
@@ -13,8 +14,8 @@ export interface SubgraphServerOptions<TContext extends BaseContext> {
   /** Path to the subgraph's schema.graphql. */
   schemaPath: string;
   resolvers: unknown;
-  /** Builds a request's context: fresh DataLoaders per request. */
-  createContext: () => TContext;
+  /** Builds a request's context: fresh DataLoaders per request; `actor` is who the request names (see actor.ts). */
+  createContext: (request: { actor: string }) => TContext;
 }
 
 export interface SubgraphServer extends GraphQLService {
@@ -80,5 +81,5 @@ export async function buildSubgraphServer<TContext extends BaseContext>(options:
     ],
   });
   await apollo.start();
-  return { name: options.name, apollo, ...serveGraphQL(options.name, { server: apollo, context: async () => options.createContext() }) };
+  return { name: options.name, apollo, ...serveGraphQL(options.name, { server: apollo, context: async (request) => options.createContext({ actor: actorOf(request) }) }) };
 }
