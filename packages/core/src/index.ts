@@ -15,3 +15,7 @@ export * from './service-main';
 export * from './events/event-bus';
 export * from './events/outbox-relay';
 export * from './identity/actor';
+export * from './events/consumer-group';
+export * from './events/event-consumer';
+export * from './events/replay';
+export * from './events/sql-transactions';

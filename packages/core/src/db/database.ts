@@ -7,7 +7,8 @@ import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { applyMigrations, type MigrationConnection } from './migrate';
 
 export interface SqlConnection {
-  query(sql: string, params?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
+  /** `rowCount`: rows a statement inserted, updated or deleted, where the driver reports it. */
+  query(sql: string, params?: unknown[]): Promise<{ rows: Record<string, unknown>[]; rowCount?: number | null; affectedRows?: number }>;
 }
 
 /** A connection of its own, held until `close`: for session advisory locks and LISTEN. */
@@ -135,7 +136,12 @@ export async function openDatabase(target: DatabaseTarget, migrationsDir: string
     async withConnection(fn) {
       const connection = await pool.connect();
       try {
-        return await fn({ query: async (sql, params) => ({ rows: (await connection.query(sql, params as unknown[])).rows }) });
+        return await fn({
+          query: async (sql, params) => {
+            const { rows, rowCount } = await connection.query(sql, params as unknown[]);
+            return { rows, rowCount };
+          },
+        });
       } finally {
         connection.release();
       }

@@ -1,6 +1,9 @@
 import { EventEmitter } from 'node:events';
 import { createClient } from 'redis';
 import { ConfigError } from '../config';
+import type { ConsumeOptions, Consumption, DeadLetter } from './consumer-group';
+import { InProcessStreams } from './in-process-streams';
+import { readDeadLetters, RedisConsumerGroupMember, type StreamKeys } from './redis-consumer-group';
 
 /** A fact one subgraph recorded, as it travels between processes. */
 export interface EventEnvelope<TPayload = Record<string, unknown>> {
@@ -22,14 +25,21 @@ export interface EventEnvelope<TPayload = Record<string, unknown>> {
 export type EventHandler = (event: EventEnvelope) => void;
 
 /**
- * Carries events from the process that recorded them to every process that listens, in the order
- * they were published. A live channel: a listener sees what is published while it listens.
+ * Carries events from the process that recorded them to the processes that use them, two ways:
+ * - `subscribe`: a live channel (router subscriptions): a listener sees what is published while
+ *   it listens, in publish order;
+ * - `consume`: durable consumer groups (see ConsumeOptions): each group gets every event at least
+ *   once, including those published while none of its members ran, until handled or dead-lettered.
  */
 export interface EventBus {
   readonly kind: 'in-process' | 'redis';
   publish(topic: string, events: EventEnvelope[]): Promise<void>;
   /** Resolves once the subscription is active; the returned function ends it. */
   subscribe(topic: string, handler: EventHandler): Promise<() => Promise<void>>;
+  /** Joins `options.group` on `topic`; resolves once the member is reading. */
+  consume(topic: string, options: ConsumeOptions): Promise<Consumption>;
+  /** Events of `topic` that `group` gave up on, oldest first. */
+  deadLetters(topic: string, group: string): Promise<DeadLetter[]>;
   close(): Promise<void>;
 }
 
@@ -37,8 +47,11 @@ export interface EventBus {
 export class InProcessEventBus implements EventBus {
   readonly kind = 'in-process';
   private readonly emitter = new EventEmitter().setMaxListeners(0);
+  private readonly streams = new InProcessStreams();
 
   async publish(topic: string, events: EventEnvelope[]): Promise<void> {
+    if (!events.length) return;
+    this.streams.append(topic, events);
     // A copy per listener, as across a network: no listener can change what another sees.
     const message = JSON.stringify(events);
     for (const listener of this.emitter.listeners(topic)) (listener as (message: string) => void)(message);
@@ -52,21 +65,34 @@ export class InProcessEventBus implements EventBus {
     };
   }
 
+  async consume(topic: string, options: ConsumeOptions): Promise<Consumption> {
+    return this.streams.consume(topic, options);
+  }
+
+  async deadLetters(topic: string, group: string): Promise<DeadLetter[]> {
+    return this.streams.deadLetters(topic, group);
+  }
+
   async close(): Promise<void> {
     this.emitter.removeAllListeners();
+    await this.streams.close();
   }
 }
 
 export interface RedisEventBusOptions {
   url: string;
-  /** Prepended to every topic to make the Redis channel name. Default `joinery:`. */
+  /** Prepended to every topic to make the Redis channel and stream names. Default `joinery:`. */
   channelPrefix?: string;
+  /** Events each topic's stream keeps (approximately; older ones are trimmed). Default 1000000. */
+  streamMaxLength?: number;
 }
 
 /**
- * Events through Redis pub/sub, so routers and subgraphs in separate processes and on separate
- * machines share them. One PUBLISH per batch keeps a batch's order; Redis keeps the order of one
- * publisher's messages. A listener that is disconnected misses what was published meanwhile.
+ * Events through Redis, so routers and subgraphs in separate processes and machines share them.
+ * A batch is published in one MULTI: each event is appended to the topic's stream
+ * (`<prefix>stream:<topic>`, read by consumer groups) and the batch is PUBLISHed on the channel
+ * `<prefix><topic>` for live listeners. Redis keeps the order of one publisher's commands. A live
+ * listener that is disconnected misses what was published meanwhile; a consumer group does not.
  */
 export class RedisEventBus implements EventBus {
   readonly kind = 'redis';
@@ -75,8 +101,9 @@ export class RedisEventBus implements EventBus {
   private readonly prefix: string;
 
   private connected = false;
+  private readonly members = new Set<RedisConsumerGroupMember>();
 
-  private constructor(private readonly url: string, prefix: string) {
+  private constructor(private readonly url: string, prefix: string, private readonly streamMaxLength: number) {
     this.prefix = prefix;
     // Once connected, a lost connection is retried for as long as it takes (with back-off up to
     // 2 s); the first connection is not, so a wrong REDIS_URL stops start-up with a clear message.
@@ -90,7 +117,7 @@ export class RedisEventBus implements EventBus {
   }
 
   static async connect(options: RedisEventBusOptions): Promise<RedisEventBus> {
-    const bus = new RedisEventBus(options.url, options.channelPrefix ?? 'joinery:');
+    const bus = new RedisEventBus(options.url, options.channelPrefix ?? 'joinery:', options.streamMaxLength ?? 1_000_000);
     try {
       await bus.publisher.connect();
     } catch (error) {
@@ -102,7 +129,43 @@ export class RedisEventBus implements EventBus {
 
   async publish(topic: string, events: EventEnvelope[]): Promise<void> {
     if (!events.length) return;
-    await this.publisher.publish(this.prefix + topic, JSON.stringify(events));
+    const { stream } = this.keys(topic);
+    const batch = this.publisher.multi();
+    for (const event of events) {
+      batch.xAdd(stream, '*', { event: JSON.stringify(event) }, { TRIM: { strategy: 'MAXLEN', strategyModifier: '~', threshold: this.streamMaxLength } });
+    }
+    batch.publish(this.prefix + topic, JSON.stringify(events));
+    await batch.exec();
+  }
+
+  /** The Redis keys of a topic: its stream and each group's dead letters. */
+  keys(topic: string): StreamKeys {
+    return { topic, stream: `${this.prefix}stream:${topic}`, deadLetters: (group) => `${this.prefix}dead:${topic}:${group}` };
+  }
+
+  async consume(topic: string, options: ConsumeOptions): Promise<Consumption> {
+    const client = this.publisher.duplicate();
+    client.on('error', (error) => logRedisError(`consumer ${options.group}`, error));
+    const member = await RedisConsumerGroupMember.join(client, this.keys(topic), options);
+    this.members.add(member);
+    return {
+      get handled() {
+        return member.handled;
+      },
+      stop: async () => {
+        this.members.delete(member);
+        await member.stop();
+      },
+      // Tests reach this to simulate a crash (see RedisConsumerGroupMember.kill).
+      kill: () => {
+        this.members.delete(member);
+        member.kill();
+      },
+    } as Consumption;
+  }
+
+  async deadLetters(topic: string, group: string): Promise<DeadLetter[]> {
+    return readDeadLetters(this.publisher, this.keys(topic), group);
   }
 
   async subscribe(topic: string, handler: EventHandler): Promise<() => Promise<void>> {
@@ -121,6 +184,8 @@ export class RedisEventBus implements EventBus {
   }
 
   async close(): Promise<void> {
+    await Promise.allSettled([...this.members].map((member) => member.stop()));
+    this.members.clear();
     await Promise.allSettled([this.subscriber?.isOpen ? this.subscriber.close() : undefined, this.publisher.isOpen ? this.publisher.close() : undefined]);
   }
 
@@ -155,6 +220,6 @@ function logRedisError(role: string, error: unknown): void {
 }
 
 /** The bus for a deployment: Redis when `redisUrl` is set, otherwise in-process. */
-export async function openEventBus(options: { redisUrl?: string; channelPrefix?: string }): Promise<EventBus> {
-  return options.redisUrl ? RedisEventBus.connect({ url: options.redisUrl, channelPrefix: options.channelPrefix }) : new InProcessEventBus();
+export async function openEventBus(options: { redisUrl?: string; channelPrefix?: string; streamMaxLength?: number }): Promise<EventBus> {
+  return options.redisUrl ? RedisEventBus.connect({ url: options.redisUrl, channelPrefix: options.channelPrefix, streamMaxLength: options.streamMaxLength }) : new InProcessEventBus();
 }

@@ -1,0 +1,193 @@
+import { DEFAULT_MAX_ATTEMPTS, DEFAULT_RECLAIM_AFTER_MS, defaultConsumerName, errorText, logDeadLetter, logHandlerFailure, type ConsumeOptions, type Consumption, type DeadLetter } from './consumer-group';
+import type { EventEnvelope } from './event-bus';
+
+interface Pending {
+  offset: number;
+  message: string;
+  attempts: number;
+  lastError: string | null;
+  dueAt: number;
+}
+
+interface Member {
+  options: ConsumeOptions;
+  active: boolean;
+  handled: number;
+}
+
+/**
+ * Consumer groups inside one process, with the semantics of the Redis Streams ones: a group reads
+ * a topic's log from the oldest retained event, each event goes to one member, a failed event is
+ * retried after `reclaimAfterMs` and dead-lettered after `maxAttempts`, and a group with no member
+ * keeps its place until one joins. Nothing survives the process: with PGlite the whole stack is
+ * one process, and its outboxes are the durable record (see `npm run replay`).
+ */
+export class InProcessStreams {
+  private readonly topics = new Map<string, TopicLog>();
+
+  /** `retain`: events kept for groups that have not joined yet. Default 100000. */
+  constructor(private readonly retain = 100_000) {}
+
+  append(topic: string, events: EventEnvelope[]): void {
+    this.log(topic).append(events.map((event) => JSON.stringify(event)));
+  }
+
+  consume(topic: string, options: ConsumeOptions): Consumption {
+    return this.log(topic).group(options.group).join(options);
+  }
+
+  deadLetters(topic: string, group: string): DeadLetter[] {
+    return [...(this.topics.get(topic)?.groups.get(group)?.dead ?? [])];
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.topics.values()].flatMap((log) => [...log.groups.values()].map((group) => group.close())));
+  }
+
+  private log(topic: string): TopicLog {
+    let log = this.topics.get(topic);
+    if (!log) this.topics.set(topic, (log = new TopicLog(topic, this.retain)));
+    return log;
+  }
+}
+
+class TopicLog {
+  /** messages[i] has offset `first + i`. */
+  messages: string[] = [];
+  first = 0;
+  readonly groups = new Map<string, Group>();
+
+  constructor(readonly topic: string, private readonly retain: number) {}
+
+  get end(): number {
+    return this.first + this.messages.length;
+  }
+
+  append(messages: string[]): void {
+    this.messages.push(...messages);
+    this.trim();
+    for (const group of this.groups.values()) group.kick();
+  }
+
+  at(offset: number): string {
+    return this.messages[offset - this.first];
+  }
+
+  group(name: string): Group {
+    let group = this.groups.get(name);
+    if (!group) this.groups.set(name, (group = new Group(this, name, this.first)));
+    return group;
+  }
+
+  /** Drops what every group has read, but keeps the newest `retain` for groups yet to come. */
+  trim(): void {
+    const oldestUnread = Math.min(...[...this.groups.values()].map((group) => group.oldestNeeded()), this.end);
+    const drop = Math.min(oldestUnread, this.end - this.retain) - this.first;
+    if (drop > 0) {
+      this.messages.splice(0, drop);
+      this.first += drop;
+    }
+  }
+}
+
+class Group {
+  private cursor: number;
+  private readonly pending = new Map<number, Pending>();
+  private readonly members: Member[] = [];
+  readonly dead: DeadLetter[] = [];
+  private pumping: Promise<void> | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly log: TopicLog, readonly name: string, start: number) {
+    this.cursor = start;
+  }
+
+  oldestNeeded(): number {
+    return Math.min(this.cursor, ...this.pending.keys());
+  }
+
+  join(options: ConsumeOptions): Consumption {
+    const member: Member = { options: { consumer: defaultConsumerName(), ...options }, active: true, handled: 0 };
+    this.members.push(member);
+    this.kick();
+    const group = this;
+    return {
+      get handled() {
+        return member.handled;
+      },
+      async stop() {
+        member.active = false;
+        group.members.splice(group.members.indexOf(member), 1);
+        await group.pumping;
+      },
+    };
+  }
+
+  kick(): void {
+    this.pumping ??= this.pump().finally(() => {
+      this.pumping = undefined;
+      this.log.trim();
+      this.scheduleRetry();
+    });
+  }
+
+  async close(): Promise<void> {
+    this.members.length = 0;
+    clearTimeout(this.retryTimer);
+    await this.pumping;
+  }
+
+  private async pump(): Promise<void> {
+    for (;;) {
+      const member = this.members.find((candidate) => candidate.active);
+      if (!member) return;
+      const next = this.nextDue() ?? this.nextNew();
+      if (!next) return;
+      await this.deliver(member, next);
+    }
+  }
+
+  private nextDue(): Pending | undefined {
+    const now = Date.now();
+    for (const entry of this.pending.values()) if (entry.dueAt <= now) return entry;
+    return undefined;
+  }
+
+  private nextNew(): Pending | undefined {
+    if (this.cursor >= this.log.end) return undefined;
+    const entry: Pending = { offset: this.cursor, message: this.log.at(this.cursor), attempts: 0, lastError: null, dueAt: 0 };
+    this.cursor += 1;
+    this.pending.set(entry.offset, entry);
+    return entry;
+  }
+
+  private async deliver(member: Member, entry: Pending): Promise<void> {
+    const event = JSON.parse(entry.message) as EventEnvelope;
+    const maxAttempts = member.options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+    entry.attempts += 1;
+    try {
+      await member.options.handler(event);
+      this.pending.delete(entry.offset);
+      member.handled += 1;
+    } catch (error) {
+      entry.lastError = errorText(error);
+      logHandlerFailure(this.name, event, entry.attempts, error);
+      if (entry.attempts >= maxAttempts) {
+        this.pending.delete(entry.offset);
+        const letter: DeadLetter = { topic: this.log.topic, group: this.name, attempts: entry.attempts, error: entry.lastError, deadAt: new Date().toISOString(), event };
+        this.dead.push(letter);
+        logDeadLetter(letter);
+      } else {
+        entry.dueAt = Date.now() + (member.options.reclaimAfterMs ?? DEFAULT_RECLAIM_AFTER_MS);
+      }
+    }
+  }
+
+  private scheduleRetry(): void {
+    clearTimeout(this.retryTimer);
+    if (!this.pending.size || !this.members.length) return;
+    const due = Math.min(...[...this.pending.values()].map((entry) => entry.dueAt));
+    this.retryTimer = setTimeout(() => this.kick(), Math.max(0, due - Date.now()));
+    this.retryTimer.unref();
+  }
+}
