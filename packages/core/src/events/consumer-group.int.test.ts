@@ -85,8 +85,9 @@ describe.each(backends())('consumer groups on $name', (backend) => {
     const { database, bus } = await setup();
     try {
       let failures = 0;
+      let fixed = false;
       const consumer = effectsConsumer('fussy', async (n) => {
-        if (n === 7) {
+        if (n === 7 && !fixed) {
           failures += 1;
           throw new Error(`cannot handle thing ${n}`);
         }
@@ -101,6 +102,13 @@ describe.each(backends())('consumer groups on $name', (backend) => {
       expect(failures).toBe(3);
       // The failed attempts rolled back their effect; the other nine were applied once.
       expect(await effects(database)).toEqual({ total: 9, distinct: 9, ns: range(1, 10).filter((n) => n !== 7) });
+
+      // Once the cause is fixed, an operator redrives it: applied once, and the dead letters are empty.
+      fixed = true;
+      expect(await bus.redrive(TOPIC, 'fussy')).toBe(1);
+      await until(async () => (await effects(database)).total === 10, 'the redriven event applied');
+      expect(await effects(database)).toEqual({ total: 10, distinct: 10, ns: range(1, 10) });
+      expect(await bus.deadLetters(TOPIC, 'fussy')).toEqual([]);
       await running.stop();
     } finally {
       await database.close();

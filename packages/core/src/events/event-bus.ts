@@ -3,7 +3,7 @@ import { createClient } from 'redis';
 import { ConfigError } from '../config';
 import type { ConsumeOptions, Consumption, DeadLetter } from './consumer-group';
 import { InProcessStreams } from './in-process-streams';
-import { readDeadLetters, RedisConsumerGroupMember, type StreamKeys } from './redis-consumer-group';
+import { readDeadLetters, redriveDeadLetters, RedisConsumerGroupMember, streamStatus, type StreamKeys, type StreamStatus } from './redis-consumer-group';
 
 /** A fact one subgraph recorded, as it travels between processes. */
 export interface EventEnvelope<TPayload = Record<string, unknown>> {
@@ -40,6 +40,8 @@ export interface EventBus {
   consume(topic: string, options: ConsumeOptions): Promise<Consumption>;
   /** Events of `topic` that `group` gave up on, oldest first. */
   deadLetters(topic: string, group: string): Promise<DeadLetter[]>;
+  /** Puts `group`'s dead letters back on `topic` (every group sees them again); returns how many. */
+  redrive(topic: string, group: string): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -71,6 +73,10 @@ export class InProcessEventBus implements EventBus {
 
   async deadLetters(topic: string, group: string): Promise<DeadLetter[]> {
     return this.streams.deadLetters(topic, group);
+  }
+
+  async redrive(topic: string, group: string): Promise<number> {
+    return this.streams.redrive(topic, group);
   }
 
   async close(): Promise<void> {
@@ -166,6 +172,16 @@ export class RedisEventBus implements EventBus {
 
   async deadLetters(topic: string, group: string): Promise<DeadLetter[]> {
     return readDeadLetters(this.publisher, this.keys(topic), group);
+  }
+
+  /** The topic's stream, groups, pending events and dead letters. */
+  status(topic: string): Promise<StreamStatus> {
+    return streamStatus(this.publisher, this.keys(topic));
+  }
+
+  /** Puts a group's dead letters back on the topic; returns how many. */
+  redrive(topic: string, group: string): Promise<number> {
+    return redriveDeadLetters(this.publisher, this.keys(topic), group);
   }
 
   async subscribe(topic: string, handler: EventHandler): Promise<() => Promise<void>> {

@@ -40,6 +40,15 @@ export class InProcessStreams {
     return [...(this.topics.get(topic)?.groups.get(group)?.dead ?? [])];
   }
 
+  /** Appends a group's dead letters to the topic again and forgets them; returns how many. */
+  redrive(topic: string, group: string): number {
+    const dead = this.topics.get(topic)?.groups.get(group)?.dead;
+    if (!dead?.length) return 0;
+    const letters = dead.splice(0);
+    this.append(topic, letters.map((letter) => letter.event));
+    return letters.length;
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.topics.values()].flatMap((log) => [...log.groups.values()].map((group) => group.close())));
   }

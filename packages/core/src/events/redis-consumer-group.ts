@@ -186,3 +186,46 @@ export async function readDeadLetters(client: RedisClient, keys: StreamKeys, gro
     event: safeParse(message.event),
   }));
 }
+
+export interface StreamStatus {
+  topic: string;
+  /** Events the stream holds now. */
+  length: number;
+  groups: { name: string; consumers: number; pending: number; lag: number | null; deadLetters: number }[];
+}
+
+/** A topic's stream and its groups, as operators see them (`npm run events -- status`). */
+export async function streamStatus(client: RedisClient, keys: StreamKeys): Promise<StreamStatus> {
+  const length = Number(await client.xLen(keys.stream));
+  if (!length && !(await client.exists(keys.stream))) return { topic: keys.topic, length: 0, groups: [] };
+  const groups = (await client.xInfoGroups(keys.stream)) as unknown as { name: string; consumers: number; pending: number; lag?: number | null }[];
+  return {
+    topic: keys.topic,
+    length,
+    groups: await Promise.all(
+      groups.map(async (group) => ({
+        name: String(group.name),
+        consumers: Number(group.consumers),
+        pending: Number(group.pending),
+        lag: group.lag === undefined || group.lag === null ? null : Number(group.lag),
+        deadLetters: Number(await client.xLen(keys.deadLetters(String(group.name)))),
+      })),
+    ),
+  };
+}
+
+/**
+ * Appends a group's dead letters to the topic's stream again and removes them from the dead-letter
+ * stream, in one MULTI per letter. Returns how many were redriven.
+ */
+export async function redriveDeadLetters(client: RedisClient, keys: StreamKeys, group: string): Promise<number> {
+  let count = 0;
+  for (;;) {
+    const entries = (await client.xRange(keys.deadLetters(group), '-', '+', { COUNT: 100 })) as StreamMessage[];
+    if (!entries.length) return count;
+    for (const entry of entries) {
+      await client.multi().xAdd(keys.stream, '*', { event: entry.message.event }).xDel(keys.deadLetters(group), entry.id).exec();
+      count += 1;
+    }
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * `npm run events -- <command>`: look into the event streams on Redis (REDIS_URL).
+ *
+ *   status                                   each topic: stream length, groups, pending, lag, dead letters
+ *   dead-letters --topic <t> --group <g>     a group's dead letters, one JSON line each
+ *   redrive --topic <t> --group <g>          put them back on the topic, once the cause is fixed
+ */
+import { EVENT_TOPICS, loadEnv, RedisEventBus, runMain } from '@joinery/core';
+
+async function main(): Promise<void> {
+  const [command, ...rest] = process.argv.slice(2);
+  const option = (name: string) => {
+    const index = rest.indexOf(`--${name}`);
+    const value = index >= 0 ? rest[index + 1] : undefined;
+    if (!value) throw new Error(`${command} needs --${name} <${name}>`);
+    return value;
+  };
+  const env = loadEnv();
+  if (!env.REDIS_URL) {
+    console.error('REDIS_URL is not set: with the embedded default, consumer groups live inside the `npm start` process and their dead letters are in its log (msg "event dead-lettered").');
+    process.exitCode = 1;
+    return;
+  }
+  const bus = await RedisEventBus.connect({ url: env.REDIS_URL, channelPrefix: env.EVENT_CHANNEL_PREFIX });
+  try {
+    if (command === 'status') {
+      for (const topic of EVENT_TOPICS) {
+        const status = await bus.status(topic);
+        console.log(`${topic}: ${status.length} events in ${bus.keys(topic).stream}`);
+        for (const group of status.groups) {
+          console.log(`  group ${group.name}: ${group.consumers} consumers, ${group.pending} pending, lag ${group.lag ?? 'unknown'}, ${group.deadLetters} dead letters`);
+        }
+      }
+    } else if (command === 'dead-letters') {
+      for (const letter of await bus.deadLetters(option('topic'), option('group'))) console.log(JSON.stringify(letter));
+    } else if (command === 'redrive') {
+      const count = await bus.redrive(option('topic'), option('group'));
+      console.log(`${count} dead letters put back on ${option('topic')}`);
+    } else {
+      console.error('usage: npm run events -- status | dead-letters --topic <t> --group <g> | redrive --topic <t> --group <g>');
+      process.exitCode = 1;
+    }
+  } finally {
+    await bus.close();
+  }
+}
+
+runMain(main);
