@@ -1,16 +1,32 @@
 import type { PrismaClient } from './generated/prisma/client';
 import { createLoaders, type Loaders } from './loaders';
 import { CatalogService } from './catalog-service';
+import { MovementHistory } from './movement-history';
+import { ReturnsService } from './returns-service';
 import { StockService } from './stock-service';
+import { TransferService } from './transfer-service';
 
 export interface Context {
+  /** Who the request acts for (the joinery-actor header); movements and transfers record it. */
+  actor: string;
   loaders: Loaders;
   catalog: CatalogService;
   stock: StockService;
+  history: MovementHistory;
+  transfers: TransferService;
+  returns: ReturnsService;
 }
 
 /** Per-request context: services share the client, loaders are fresh so nothing is cached across requests. */
-export function createContext(prisma: PrismaClient): Context {
+export function createContext(prisma: PrismaClient, actor: string): Context {
   const loaders = createLoaders(prisma);
-  return { loaders, catalog: new CatalogService(prisma, loaders), stock: new StockService(prisma, loaders) };
+  return {
+    actor,
+    loaders,
+    catalog: new CatalogService(prisma, loaders),
+    stock: new StockService(prisma, loaders, actor),
+    history: new MovementHistory(loaders),
+    transfers: new TransferService(prisma, loaders, actor),
+    returns: new ReturnsService(prisma, loaders, actor),
+  };
 }

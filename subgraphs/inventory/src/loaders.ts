@@ -1,7 +1,8 @@
 import DataLoader from 'dataloader';
 import { groupByArgumentsBesidesLocation, isUuid } from '@joinery/core';
-import { Prisma, type InventoryLevel, type Location, type PrismaClient, type Product, type StockMovement, type StockMovementReason } from './generated/prisma/client';
-import type { RecordedEvent } from './models';
+import { Prisma, type InventoryLevel, type Location, type PrismaClient, type Product, type StockMovement } from './generated/prisma/client';
+import type { InventoryTransferModel, RecordedEvent } from './models';
+import { createMovementLoaders, type MovementLoaders } from './movement-history';
 
 /** One page of one location's levels: rows after `after` (by sku), at most `take`. */
 export interface LevelPageKey {
@@ -15,6 +16,9 @@ interface LevelRow {
   location_id: string;
   sku: string;
   on_hand: number;
+  committed: number;
+  incoming: number;
+  damaged: number;
   reorder_point: number;
   updated_at: Date;
 }
@@ -23,6 +27,9 @@ const toLevel = (row: LevelRow): InventoryLevel => ({
   locationId: row.location_id,
   sku: row.sku,
   onHand: row.on_hand,
+  committed: row.committed,
+  incoming: row.incoming,
+  damaged: row.damaged,
   reorderPoint: row.reorder_point,
   updatedAt: row.updated_at,
 });
@@ -47,10 +54,11 @@ const toProduct = (row: ProductRow): Product => ({
   updatedAt: row.updated_at,
 });
 
-const belowFilter = (below: boolean) => (below ? Prisma.sql`AND on_hand <= reorder_point` : Prisma.empty);
+/** At or below the reorder point: judged on available stock. */
+const belowFilter = (below: boolean) => (below ? Prisma.sql`AND on_hand - committed - damaged <= reorder_point` : Prisma.empty);
 
 
-export interface Loaders {
+export interface Loaders extends MovementLoaders {
   location: DataLoader<string, Location | null>;
   product: DataLoader<string, Product | null>;
   /** All levels of a product, over every location. */
@@ -58,31 +66,11 @@ export interface Loaders {
   /** Pages of levels for many locations at once (one query per argument set). */
   levelPage: DataLoader<LevelPageKey, InventoryLevel[], string>;
   levelCount: DataLoader<{ locationId: string; belowReorderPoint: boolean }, number, string>;
-  /** Pages of movements, newest first, for many levels at once (one query per argument set). */
-  movementPage: DataLoader<MovementPageKey, StockMovement[], string>;
-  movementCount: DataLoader<{ locationId: string; sku: string }, number, string>;
   movement: DataLoader<string, StockMovement | null>;
+  /** Transfers with their lines, by id. */
+  transfer: DataLoader<string, InventoryTransferModel | null>;
   /** Recorded outbox events by id (`<type>|<id>`: an id of another type is not found). */
   event: DataLoader<string, RecordedEvent<unknown> | null>;
-}
-
-export interface MovementPageKey {
-  locationId: string;
-  sku: string;
-  take: number;
-  /** Movement id: rows older than it. */
-  before: string | null;
-}
-
-interface MovementRow {
-  id: bigint;
-  location_id: string;
-  sku: string;
-  delta: number;
-  quantity_after: number;
-  reason: StockMovementReason;
-  reference: string | null;
-  occurred_at: Date;
 }
 
 function byKey<K, V>(keys: readonly K[], rows: V[], keyOf: (row: V) => K): (V | null)[] {
@@ -118,7 +106,7 @@ export function createLoaders(prisma: PrismaClient): Loaders {
           const { take, after, belowReorderPoint } = group[0];
           // LATERAL … LIMIT walks each location's primary-key index and stops after `take` rows.
           const rows = await prisma.$queryRaw<LevelRow[]>`
-            SELECT level.location_id::text AS location_id, level.sku, level.on_hand, level.reorder_point, level.updated_at
+            SELECT level.location_id::text AS location_id, level.sku, level.on_hand, level.committed, level.incoming, level.damaged, level.reorder_point, level.updated_at
             FROM unnest(${group.map((key) => key.locationId)}::uuid[]) AS wanted(location_id)
             CROSS JOIN LATERAL (
               SELECT * FROM inventory_levels
@@ -149,36 +137,6 @@ export function createLoaders(prisma: PrismaClient): Loaders {
       },
       { cacheKeyFn: (key) => JSON.stringify(key) },
     ),
-    movementPage: new DataLoader(
-      async (keys) => {
-        const pages = new Map<string, StockMovement[]>();
-        const groups = new Map<string, MovementPageKey[]>();
-        for (const key of keys) groups.set(`${key.take}|${key.before}`, [...(groups.get(`${key.take}|${key.before}`) ?? []), key]);
-        for (const group of groups.values()) {
-          const { take, before } = group[0];
-          const rows = await prisma.$queryRaw<MovementRow[]>`
-            SELECT movement.id, movement.location_id::text AS location_id, movement.sku, movement.delta, movement.quantity_after,
-                   movement.reason::text AS reason, movement.reference, movement.occurred_at
-            FROM unnest(${group.map((key) => key.locationId)}::uuid[], ${group.map((key) => key.sku)}::text[]) AS wanted(location_id, sku)
-            CROSS JOIN LATERAL (
-              SELECT * FROM stock_movements
-              WHERE location_id = wanted.location_id AND sku = wanted.sku ${before === null ? Prisma.empty : Prisma.sql`AND id < ${BigInt(before)}`}
-              ORDER BY id DESC
-              LIMIT ${take}
-            ) AS movement
-            ORDER BY movement.location_id, movement.sku, movement.id DESC`;
-          for (const row of rows) {
-            const key = JSON.stringify({ locationId: row.location_id, sku: row.sku, take, before });
-            pages.set(key, [...(pages.get(key) ?? []), {
-              id: BigInt(row.id), locationId: row.location_id, sku: row.sku, delta: row.delta, quantityAfter: row.quantity_after,
-              reason: row.reason, reference: row.reference, occurredAt: row.occurred_at,
-            }]);
-          }
-        }
-        return keys.map((key) => pages.get(JSON.stringify(key)) ?? []);
-      },
-      { cacheKeyFn: (key) => JSON.stringify(key) },
-    ),
     movement: new DataLoader(async (ids) => {
       const numeric = ids.filter((id) => /^\d{1,18}$/.test(id)).map(BigInt);
       const rows = await prisma.stockMovement.findMany({ where: { id: { in: numeric } } });
@@ -192,18 +150,14 @@ export function createLoaders(prisma: PrismaClient): Loaders {
       const byKey = new Map(rows.map((row) => [`${row.type}|${row.id}`, { id: row.id, payload: row.payload, occurredAt: row.occurred_at, recordedAt: row.recorded_at }]));
       return keys.map((key) => byKey.get(key) ?? null);
     }),
-    movementCount: new DataLoader(
-      async (keys) => {
-        const rows = await prisma.$queryRaw<{ location_id: string; sku: string; count: number }[]>`
-          SELECT movement.location_id::text AS location_id, movement.sku, count(*)::int AS count
-          FROM stock_movements AS movement
-          JOIN unnest(${keys.map((key) => key.locationId)}::uuid[], ${keys.map((key) => key.sku)}::text[]) AS wanted(location_id, sku)
-            ON movement.location_id = wanted.location_id AND movement.sku = wanted.sku
-          GROUP BY movement.location_id, movement.sku`;
-        const counts = new Map(rows.map((row) => [`${row.location_id}|${row.sku}`, row.count]));
-        return keys.map((key) => counts.get(`${key.locationId}|${key.sku}`) ?? 0);
-      },
-      { cacheKeyFn: (key) => JSON.stringify(key) },
-    ),
+    transfer: new DataLoader(async (given) => {
+      const ids = given.map((id) => id.toLowerCase());
+      const valid = ids.filter(isUuid);
+      const rows = valid.length
+        ? await prisma.inventoryTransfer.findMany({ where: { id: { in: valid } }, include: { lines: { orderBy: { sku: 'asc' } } } })
+        : [];
+      return byKey(ids, rows, (row) => row.id);
+    }, { cacheKeyFn: (id) => id.toLowerCase() }),
+    ...createMovementLoaders(prisma),
   };
 }

@@ -1,5 +1,7 @@
 import { mutationPayload, scalarResolvers } from '@joinery/core';
 import type { Resolvers } from './generated/resolvers-types';
+import { availableOf } from './stock-events';
+import { sumShortfall } from './transfer-service';
 
 /** Thin: each resolver translates GraphQL to one service call. */
 export const resolvers: Resolvers = {
@@ -11,6 +13,8 @@ export const resolvers: Resolvers = {
     products: (_root, args, { catalog }) => catalog.listProducts(args, args.filter ?? {}),
     stockChange: (_root, { id }, { stock }) => stock.recordedChange(id),
     lowStockAlert: (_root, { id }, { stock }) => stock.recordedLowStockAlert(id),
+    transfer: (_root, { id }, { transfers }) => transfers.transfer(id),
+    transfers: (_root, args, { transfers }) => transfers.list(args, args.filter ?? {}),
   },
   Mutation: {
     createLocation: (_root, { input }, { catalog }) => mutationPayload(() => catalog.createLocation(input)),
@@ -19,10 +23,19 @@ export const resolvers: Resolvers = {
     updateProduct: (_root, { input }, { catalog }) => mutationPayload(() => catalog.updateProduct(input)),
     adjustInventory: (_root, { input }, { stock }) => mutationPayload(() => stock.adjust(input)),
     setInventory: (_root, { input }, { stock }) => mutationPayload(() => stock.set(input)),
+    changeInventoryState: (_root, { input }, { stock }) => mutationPayload(() => stock.changeState(input)),
     allocateSaleStock: async (_root, { input }, { stock }) => {
       const payload = await mutationPayload(() => stock.allocateSale(input));
       return { allocated: payload.userErrors.length === 0, userErrors: payload.userErrors };
     },
+    restockReturn: async (_root, { input }, { returns }) => {
+      const payload = await mutationPayload(() => returns.restock(input));
+      return { restocked: payload.userErrors.length === 0, userErrors: payload.userErrors };
+    },
+    createTransfer: (_root, { input }, { transfers }) => mutationPayload(() => transfers.create(input)),
+    shipTransfer: (_root, { input }, { transfers }) => mutationPayload(() => transfers.ship(input)),
+    receiveTransfer: (_root, { input }, { transfers }) => mutationPayload(() => transfers.receive(input)),
+    cancelTransfer: (_root, { input }, { transfers }) => mutationPayload(() => transfers.cancel(input)),
   },
   Location: {
     __resolveReference: (reference, { catalog }) => catalog.locationReference(reference.id),
@@ -35,31 +48,41 @@ export const resolvers: Resolvers = {
       country: location.country,
     }),
     inventory: (location, args, { stock }) => stock.levelsAtLocation(location.id, args, args.belowReorderPoint ?? false),
+    transfers: (location, args, { transfers }) => transfers.list(args, { locationId: location.id, statuses: args.statuses }),
+    movements: (location, args, { history }) => history.movements({ locationId: location.id }, args, args.filter),
   },
   Product: {
     __resolveReference: (reference, { catalog }) => catalog.product(reference.sku),
     inventory: (product, _args, { stock }) => stock.levelsOfProduct(product.sku),
-    availableTotal: async (product, _args, { stock }) => (await stock.levelsOfProduct(product.sku)).reduce((sum, level) => sum + level.onHand, 0),
+    availableTotal: async (product, _args, { stock }) => (await stock.levelsOfProduct(product.sku)).reduce((sum, level) => sum + availableOf(level), 0),
     onHandTotal: async (product, _args, { stock }) => (await stock.levelsOfProduct(product.sku)).reduce((sum, level) => sum + level.onHand, 0),
+    movements: (product, args, { history }) => history.movements({ sku: product.sku }, args, args.filter),
   },
   InventoryLevel: {
     id: (level) => `${level.locationId}:${level.sku}`,
     location: async (level, _args, { catalog }) => (await catalog.location(level.locationId))!,
     product: async (level, _args, { catalog }) => (await catalog.product(level.sku))!,
-    available: (level) => level.onHand,
-    atOrBelowReorderPoint: (level) => level.onHand <= level.reorderPoint,
-    movements: (level, args, { stock }) => stock.movements(level.locationId, level.sku, args),
+    available: (level) => availableOf(level),
+    atOrBelowReorderPoint: (level) => availableOf(level) <= level.reorderPoint,
+    movements: (level, args, { history }) => history.movements({ locationId: level.locationId, sku: level.sku }, args, args.filter),
   },
   StockChange: {
     location: async (event, _args, { catalog }) => (await catalog.location(event.payload.locationId))!,
     product: async (event, _args, { catalog }) => (await catalog.product(event.payload.sku))!,
     movement: async (event, _args, { stock }) => (await stock.movement(event.payload.movementId))!,
+    // Events recorded before states existed carry only the v1 fields: their only state was on-hand.
+    state: (event) => event.payload.state ?? 'AVAILABLE',
     delta: (event) => event.payload.delta,
     onHand: (event) => event.payload.onHand,
     available: (event) => event.payload.available,
+    availableDelta: (event) => event.payload.availableDelta ?? event.payload.delta,
+    committed: (event) => event.payload.committed ?? 0,
+    incoming: (event) => event.payload.incoming ?? 0,
+    damaged: (event) => event.payload.damaged ?? 0,
     reorderPoint: (event) => event.payload.reorderPoint,
     reason: (event) => event.payload.reason,
     reference: (event) => event.payload.reference,
+    actor: (event) => event.payload.actor ?? 'system',
   },
   LowStockAlert: {
     status: (event) => event.payload.status,
@@ -73,5 +96,14 @@ export const resolvers: Resolvers = {
     id: (movement) => String(movement.id),
     location: async (movement, _args, { catalog }) => (await catalog.location(movement.locationId))!,
     product: async (movement, _args, { catalog }) => (await catalog.product(movement.sku))!,
+  },
+  InventoryTransfer: {
+    __resolveReference: (reference, { transfers }) => transfers.transfer(reference.id),
+    origin: async (transfer, _args, { catalog }) => (await catalog.location(transfer.originId))!,
+    destination: async (transfer, _args, { catalog }) => (await catalog.location(transfer.destinationId))!,
+    shortfall: (transfer) => sumShortfall(transfer.lines),
+  },
+  InventoryTransferLine: {
+    product: async (line, _args, { catalog }) => (await catalog.product(line.sku))!,
   },
 };

@@ -3,7 +3,7 @@ import { buildSubgraphServer, openDatabase, OutboxRelay, type Database, type Dat
 import { createContext } from './context';
 import { PrismaClient } from './generated/prisma/client';
 import { resolvers } from './resolvers';
-import { STOCK_TOPIC } from './stock-events';
+import { topicOf } from './stock-events';
 
 export const INVENTORY_SCHEMA_PATH = fileURLToPath(new URL('../schema.graphql', import.meta.url));
 export const INVENTORY_MIGRATIONS = fileURLToPath(new URL('../../../prisma/inventory/migrations', import.meta.url));
@@ -11,7 +11,7 @@ export const INVENTORY_MIGRATIONS = fileURLToPath(new URL('../../../prisma/inven
 export interface InventorySubgraph extends SubgraphServer {
   prisma: PrismaClient;
   database: Database;
-  /** Publishes recorded stock events to the bus; absent when built without one. */
+  /** Publishes recorded events to the bus (stock on inventory.stock, transfers on inventory.transfers); absent when built without one. */
   relay?: OutboxRelay;
 }
 
@@ -30,10 +30,10 @@ export async function buildInventorySubgraph(options: InventoryOptions): Promise
     name: 'inventory',
     schemaPath: INVENTORY_SCHEMA_PATH,
     resolvers,
-    createContext: () => createContext(prisma),
+    createContext: ({ actor }) => createContext(prisma, actor),
   });
   const relay = options.bus
-    ? new OutboxRelay({ name: 'inventory', database: options.database, bus: options.bus, topicOf: () => STOCK_TOPIC, pollIntervalMs: options.relayPollIntervalMs })
+    ? new OutboxRelay({ name: 'inventory', database: options.database, bus: options.bus, topicOf: (event) => topicOf(event.type), pollIntervalMs: options.relayPollIntervalMs })
     : undefined;
   relay?.start();
   return {
@@ -53,3 +53,5 @@ export async function buildInventorySubgraph(options: InventoryOptions): Promise
 export function openInventoryDatabase(target: DatabaseTarget): Promise<Database> {
   return openDatabase(target, INVENTORY_MIGRATIONS);
 }
+
+export { verifyStockLevels, type StockMismatch, type StockVerification } from './stock-verification';

@@ -1,0 +1,54 @@
+import { DomainError, isUuid, userError, type InputErrors, type UserError } from '@joinery/core';
+import type { StockMovementReason } from './generated/prisma/client';
+import type { Loaders } from './loaders';
+
+/** Largest single change or level accepted; larger values are typing mistakes. */
+export const MAX_QUANTITY = 1_000_000;
+/** Most lines of one sale, transfer or return. */
+export const MAX_LINES = 100;
+
+/** Reasons only the graph itself records: sales, transfers. */
+const RECORDED_BY_THE_GRAPH: Partial<Record<StockMovementReason, string>> = {
+  SALE: 'recordSale',
+  RESERVED: 'createTransfer',
+  RELEASED: 'cancelTransfer',
+  TRANSFER_OUT: 'shipTransfer',
+  TRANSFER_IN: 'receiveTransfer',
+  TRANSFER_SHORTFALL: 'receiveTransfer',
+};
+
+export function checkClientReason(errors: InputErrors, reason: StockMovementReason | null | undefined): void {
+  const owner = reason ? RECORDED_BY_THE_GRAPH[reason] : undefined;
+  if (owner) errors.add(['input', 'reason'], `reason ${reason} is recorded by ${owner} only`);
+}
+
+export function checkReferenceAndKey(errors: InputErrors, input: { reference?: string | null; idempotencyKey?: string | null }): void {
+  if (input.reference != null) errors.text(['input', 'reference'], input.reference, { max: 200 });
+  if (input.idempotencyKey != null) errors.text(['input', 'idempotencyKey'], input.idempotencyKey, { max: 200 });
+}
+
+export function insufficient(field: string[], sku: string, locationId: string, requested: number, available: number, what = 'stock'): UserError {
+  return userError('INSUFFICIENT_STOCK', `Not enough ${what} for sku ${sku} at location ${locationId}: requested ${requested}, available ${available}`, field);
+}
+
+export async function requireLocation(loaders: Loaders, locationId: string, field: string[]): Promise<void> {
+  if (!(isUuid(locationId) && (await loaders.location.load(locationId)))) {
+    throw new DomainError(userError('NOT_FOUND', `No location with id ${locationId}`, field));
+  }
+}
+
+export async function requireLocationAndProduct(loaders: Loaders, locationId: string, sku: string): Promise<void> {
+  const [location, product] = await Promise.all([isUuid(locationId) ? loaders.location.load(locationId) : null, loaders.product.load(sku)]);
+  const problems: UserError[] = [];
+  if (!location) problems.push(userError('NOT_FOUND', `No location with id ${locationId}`, ['input', 'locationId']));
+  if (!product) problems.push(userError('NOT_FOUND', `No product with sku ${sku}`, ['input', 'sku']));
+  if (problems.length) throw new DomainError(problems);
+}
+
+/** Each line's quantity in 1..MAX_QUANTITY, 1..MAX_LINES lines, each SKU once. */
+export function checkLines(errors: InputErrors, lines: { sku: string; quantity: number }[], what: string): void {
+  if (!lines.length) errors.add(['input', 'lines'], `a ${what} needs at least one line`);
+  if (lines.length > MAX_LINES) errors.add(['input', 'lines'], `a ${what} has at most ${MAX_LINES} lines; got ${lines.length}`);
+  lines.forEach((line, index) => errors.integer(['input', 'lines', String(index), 'quantity'], line.quantity, { min: 1, max: MAX_QUANTITY }));
+  if (new Set(lines.map((line) => line.sku)).size !== lines.length) errors.add(['input', 'lines'], `each sku may appear once per ${what}`);
+}
