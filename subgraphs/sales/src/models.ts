@@ -1,4 +1,4 @@
-import type { SalesOrder, SalesOrderLine } from './generated/prisma/client';
+import type { ReturnCondition, SalesOrder, SalesOrderLine } from './generated/prisma/client';
 
 export type { Connection } from '@joinery/core';
 export type SalesOrderModel = SalesOrder;
@@ -13,6 +13,8 @@ export interface SalesSummaryModel {
   unitsSold: number;
   revenue: string;
   averageOrderValue: string;
+  returnedAmount: string;
+  netRevenue: string;
 }
 
 export interface CampaignPerformanceModel {
@@ -20,4 +22,23 @@ export interface CampaignPerformanceModel {
   unitsSold: number;
   revenue: string;
   byLocation: { location: LocationRef; orderCount: number; unitsSold: number; revenue: string }[];
+}
+
+export interface SalesReturnLineModel {
+  product: ProductRef;
+  quantity: number;
+  condition: ReturnCondition;
+  refundAmount: string;
+}
+
+/** A completed return as GraphQL shows it, with the order it belongs to and its lines. */
+export interface SalesReturnModel {
+  id: string;
+  order: SalesOrder;
+  location: LocationRef;
+  lines: SalesReturnLineModel[];
+  refundTotal: string;
+  reason: string | null;
+  createdBy: string;
+  createdAt: Date;
 }

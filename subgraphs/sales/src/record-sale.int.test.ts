@@ -8,6 +8,7 @@ import { buildRouter, readSupergraph, type Router } from '@joinery/router';
 import { buildSalesSubgraph, openSalesDatabase, type SalesSubgraph } from '@joinery/sales';
 import { createCampaignDirectory } from '@joinery/sales/campaign-directory';
 import { createStockAllocator, type StockAllocator } from '@joinery/sales/stock-allocator';
+import { createStockRestocker } from '@joinery/sales/stock-restocker';
 import { startStack, type Stack } from '@joinery/stack';
 
 const ports = { router: 0, inventory: 0, sales: 0, marketing: 0 };
@@ -296,6 +297,7 @@ describe.each(backends())('recordSale interrupted between order and stock on $na
       database: salesDb,
       inventory: directory,
       allocator,
+      restocker: createStockRestocker(inventoryClient),
       campaigns: createCampaignDirectory(createSubgraphClient('marketing', marketingUrl, 5_000)),
     });
     salesUrl = await sales.listen(0);

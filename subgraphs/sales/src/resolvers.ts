@@ -9,16 +9,22 @@ export const resolvers: Resolvers = {
     orders: (_root, args, { orders }) => orders.list(args, args.filter ?? {}),
   },
   Mutation: {
-    recordSale: (_root, { input }, { sales }) => mutationPayload(() => sales.record(input)),
+    recordSale: (_root, { input }, { sales, actor }) => mutationPayload(() => sales.record(input, actor)),
+    returnSaleLines: (_root, { input }, { returnRecorder, actor }) => mutationPayload(() => returnRecorder.record(input, actor)),
   },
   SalesOrder: {
     __resolveReference: (reference, { orders }) => orders.order(reference.id),
     location: (order) => ({ id: order.locationId }),
     lines: (order, _args, { orders }) => orders.linesOf(order.id),
     campaign: (order) => (order.campaignId ? { id: order.campaignId } : null),
+    returns: (order, _args, { returns }) => returns.ofOrder(order),
   },
   SalesOrderLine: {
     product: (line) => ({ sku: line.sku }),
+    returnedQuantity: (line, _args, { returns }) => returns.returnedQuantity(line.orderId, line.sku),
+  },
+  SalesReturn: {
+    __resolveReference: (reference, { returns }) => returns.get(reference.id),
   },
   Location: {
     __resolveReference: (reference) => ({ id: reference.id }),

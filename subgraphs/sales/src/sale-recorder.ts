@@ -13,6 +13,7 @@ import {
 } from '@joinery/core';
 import { Prisma, type PaymentMethod, type PrismaClient, type SalesOrder } from './generated/prisma/client';
 import type { CampaignDirectory } from './campaign-directory';
+import { ORDER_CONFIRMED, outboxInsertFrom, type OrderConfirmedPayload } from './sales-events';
 import type { StockAllocator } from './stock-allocator';
 
 const MAX_LINES = 100;
@@ -34,6 +35,8 @@ interface SaleRequest {
   locationId: string;
   /** Prices fixed when the sale was recorded; lineTotal = quantity × unitPrice − discount. */
   lines: { sku: string; quantity: number; unitPrice: string; discount: string; lineTotal: string }[];
+  /** Who recorded the sale, forwarded to inventory when the sale is finished (absent on older orders). */
+  actor?: string;
 }
 
 /**
@@ -51,7 +54,7 @@ export class SaleRecorder {
     private readonly campaigns: CampaignDirectory,
   ) {}
 
-  async record(input: RecordSaleInput): Promise<{ order: SalesOrder }> {
+  async record(input: RecordSaleInput, actor: string): Promise<{ order: SalesOrder }> {
     const orderedAt = this.validate(input);
     const { idempotencyKey, ...rest } = input;
     const key = idempotencyKey ?? `auto:${uuidv7()}`;
@@ -60,7 +63,7 @@ export class SaleRecorder {
     const existing = idempotencyKey ? await this.prisma.salesOrder.findUnique({ where: { idempotencyKey: key } }) : null;
     if (existing) return this.replay(existing, hash);
 
-    const request = await this.resolve(input);
+    const request: SaleRequest = { ...(await this.resolve(input)), actor };
     const lines = request.lines;
     const subtotal = lines.reduce((sum, line) => sum.plus(new Decimal(line.unitPrice).times(line.quantity)), new Decimal(0));
     const discountTotal = lines.reduce((sum, line) => sum.plus(line.discount), new Decimal(0));
@@ -129,7 +132,10 @@ export class SaleRecorder {
     const request = order.request as unknown as SaleRequest;
     let refused: UserError[];
     try {
-      refused = await this.allocator.allocate({ orderId: order.id, locationId: request.locationId, lines: request.lines.map(({ sku, quantity }) => ({ sku, quantity })) });
+      refused = await this.allocator.allocate(
+        { orderId: order.id, locationId: request.locationId, lines: request.lines.map(({ sku, quantity }) => ({ sku, quantity })) },
+        { actor: request.actor },
+      );
     } catch (error) {
       if (error instanceof SubgraphUnavailableError) {
         throw graphQLError('UNAVAILABLE', `Sale ${order.id} is recorded but its stock could not be confirmed yet (${error.message}); retry with the same idempotencyKey, or it will be finished automatically`, { orderId: order.id });
@@ -141,14 +147,16 @@ export class SaleRecorder {
       const settled = (await this.prisma.salesOrder.findUnique({ where: { id: order.id } }))!;
       return this.finish(settled);
     }
-    // One statement moves the order to CONFIRMED and writes its lines, or does nothing if another
-    // process (a concurrent retry, the recovery sweep) settled it first.
+    // One statement moves the order to CONFIRMED and writes its lines and its event, or does
+    // nothing if another process (a concurrent retry, the recovery sweep) settled it first.
     const lines = request.lines;
     const written = await this.prisma.$executeRaw`
       WITH moved AS (
         UPDATE sales_orders SET status = 'CONFIRMED', updated_at = now()
         WHERE id = ${order.id}::uuid AND status = 'PENDING'
         RETURNING id, location_id, ordered_at
+      ), event AS (
+        ${outboxInsertFrom('moved', { id: uuidv7(), type: ORDER_CONFIRMED, aggregate: order.id, payload: confirmedPayload(order, request) })}
       )
       INSERT INTO sales_order_lines (order_id, line_number, sku, quantity, unit_price, discount, line_total, location_id, ordered_at)
       SELECT moved.id, line.number, line.sku, line.quantity, line.unit_price::numeric, line.discount::numeric, line.total::numeric, moved.location_id, moved.ordered_at
@@ -230,4 +238,22 @@ export class SaleRecorder {
     errors.throwIfAny();
     return { locationId: input.locationId, lines };
   }
+}
+
+/** Everything a consumer needs about a confirmed order, as `sales.order_confirmed` carries it. */
+function confirmedPayload(order: SalesOrder, request: SaleRequest): OrderConfirmedPayload {
+  return {
+    orderId: order.id,
+    // Ids are compared as text downstream: always the canonical lower case.
+    locationId: order.locationId.toLowerCase(),
+    customerId: order.customerId,
+    campaignId: order.campaignId?.toLowerCase() ?? null,
+    orderedAt: order.orderedAt.toISOString(),
+    paymentMethod: order.paymentMethod,
+    subtotal: new Decimal(order.subtotal.toString()).toFixed(2),
+    discountTotal: new Decimal(order.discountTotal.toString()).toFixed(2),
+    totalAmount: new Decimal(order.totalAmount.toString()).toFixed(2),
+    unitCount: order.unitCount,
+    lines: request.lines.map(({ sku, quantity, unitPrice, discount, lineTotal }) => ({ sku, quantity, unitPrice, discount, lineTotal })),
+  };
 }

@@ -1,21 +1,36 @@
 import { fileURLToPath } from 'node:url';
-import { buildSubgraphServer, createInventoryDirectory, createSubgraphClient, openDatabase, type Database, type DatabaseTarget, type InventoryDirectory, type SubgraphServer } from '@joinery/core';
+import {
+  buildSubgraphServer,
+  createInventoryDirectory,
+  createSubgraphClient,
+  openDatabase,
+  OutboxRelay,
+  type Database,
+  type DatabaseTarget,
+  type EventBus,
+  type InventoryDirectory,
+  type SubgraphServer,
+} from '@joinery/core';
 import { createCampaignDirectory, type CampaignDirectory } from './campaign-directory';
 import { createContext } from './context';
 import { PrismaClient } from './generated/prisma/client';
 import { resolvers } from './resolvers';
+import { ReturnRecorder } from './return-recorder';
 import { SaleRecorder } from './sale-recorder';
+import { SALES_TOPIC } from './sales-events';
 import { createStockAllocator, type StockAllocator } from './stock-allocator';
+import { createStockRestocker, type StockRestocker } from './stock-restocker';
 
 export const SALES_SCHEMA_PATH = fileURLToPath(new URL('../schema.graphql', import.meta.url));
 export const SALES_MIGRATIONS = fileURLToPath(new URL('../../../prisma/sales/migrations', import.meta.url));
 
 /** The sales subgraph's links to the subgraphs that own stock and campaigns, over their GraphQL endpoints. */
-export function connectToOwners(urls: { inventory: string; marketing: string }, timeoutMs: number): Pick<SalesDependencies, 'inventory' | 'allocator' | 'campaigns'> {
+export function connectToOwners(urls: { inventory: string; marketing: string }, timeoutMs: number): Pick<SalesDependencies, 'inventory' | 'allocator' | 'restocker' | 'campaigns'> {
   const inventory = createSubgraphClient('inventory', urls.inventory, timeoutMs);
   return {
     inventory: createInventoryDirectory(inventory),
     allocator: createStockAllocator(inventory),
+    restocker: createStockRestocker(inventory),
     campaigns: createCampaignDirectory(createSubgraphClient('marketing', urls.marketing, timeoutMs)),
   };
 }
@@ -24,26 +39,40 @@ export interface SalesDependencies {
   database: Database;
   inventory: InventoryDirectory;
   allocator: StockAllocator;
+  restocker: StockRestocker;
   campaigns: CampaignDirectory;
-  /** How often to finish sales interrupted between order and stock, in ms; off when omitted. */
+  /** How often to finish sales and returns interrupted between sales and stock, in ms; off when omitted. */
   recoveryIntervalMs?: number;
+  /** Where order events are published. Without one they are recorded and wait in the outbox. */
+  bus?: EventBus;
+  /** Outbox relay poll interval in ms (NOTIFY wakes it sooner). Default 1000. */
+  relayPollIntervalMs?: number;
 }
 
 export interface SalesSubgraph extends SubgraphServer {
   prisma: PrismaClient;
+  database: Database;
   recorder: SaleRecorder;
+  returns: ReturnRecorder;
+  /** Publishes recorded order events to the bus; absent when built without one. */
+  relay?: OutboxRelay;
 }
 
 /** Builds the sales subgraph; never listens by itself. */
 export async function buildSalesSubgraph(deps: SalesDependencies): Promise<SalesSubgraph> {
   const prisma = new PrismaClient({ adapter: deps.database.adapter });
   const recorder = new SaleRecorder(prisma, deps.inventory, deps.allocator, deps.campaigns);
+  const returns = new ReturnRecorder(prisma, deps.inventory, deps.restocker);
   const server = await buildSubgraphServer({
     name: 'sales',
     schemaPath: SALES_SCHEMA_PATH,
     resolvers,
-    createContext: () => createContext(prisma, recorder),
+    createContext: ({ actor }) => createContext(prisma, { sales: recorder, returns }, actor),
   });
+  const relay = deps.bus
+    ? new OutboxRelay({ name: 'sales', database: deps.database, bus: deps.bus, topicOf: () => SALES_TOPIC, pollIntervalMs: deps.relayPollIntervalMs })
+    : undefined;
+  relay?.start();
   let timer: NodeJS.Timeout | undefined;
   let sweeping = false;
   if (deps.recoveryIntervalMs) {
@@ -54,6 +83,9 @@ export async function buildSalesSubgraph(deps: SalesDependencies): Promise<Sales
         const outcome = await recorder.resumePending(deps.recoveryIntervalMs!);
         if (outcome.confirmed || outcome.rejected) console.log(JSON.stringify({ level: 'info', service: 'sales', msg: 'resumed pending sales', ...outcome }));
         if (outcome.stillPending) console.warn(JSON.stringify({ level: 'warn', service: 'sales', msg: 'sales still pending after a retry; will try again', ...outcome }));
+        const returned = await returns.resumePending(deps.recoveryIntervalMs!);
+        if (returned.completed || returned.rejected) console.log(JSON.stringify({ level: 'info', service: 'sales', msg: 'resumed pending returns', ...returned }));
+        if (returned.stillPending) console.warn(JSON.stringify({ level: 'warn', service: 'sales', msg: 'returns still pending after a retry; will try again', ...returned }));
       } catch (error) {
         console.error(JSON.stringify({ level: 'error', service: 'sales', msg: 'sale recovery failed', error: String(error) }));
       } finally {
@@ -65,10 +97,14 @@ export async function buildSalesSubgraph(deps: SalesDependencies): Promise<Sales
   return {
     ...server,
     prisma,
+    database: deps.database,
     recorder,
+    returns,
+    relay,
     async stop() {
       clearInterval(timer);
       await server.stop();
+      await relay?.stop();
       await prisma.$disconnect();
       await deps.database.close();
     },

@@ -2,7 +2,8 @@ import type { SubgraphClient, UserError } from '@joinery/core';
 
 /** Takes a sale's stock in the inventory subgraph; an empty list means it is taken. */
 export interface StockAllocator {
-  allocate(input: { orderId: string; locationId: string; lines: { sku: string; quantity: number }[] }): Promise<UserError[]>;
+  /** `actor`: who the sale is for, forwarded so inventory records it on the movements. */
+  allocate(input: { orderId: string; locationId: string; lines: { sku: string; quantity: number }[] }, options?: { actor?: string }): Promise<UserError[]>;
 }
 
 const ALLOCATE = /* GraphQL */ `
@@ -13,8 +14,8 @@ const ALLOCATE = /* GraphQL */ `
 
 export function createStockAllocator(inventory: SubgraphClient): StockAllocator {
   return {
-    async allocate(input) {
-      const { allocateSaleStock } = await inventory.request<{ allocateSaleStock: { allocated: boolean; userErrors: UserError[] } }>(ALLOCATE, { input });
+    async allocate(input, options) {
+      const { allocateSaleStock } = await inventory.request<{ allocateSaleStock: { allocated: boolean; userErrors: UserError[] } }>(ALLOCATE, { input }, { actor: options?.actor });
       return allocateSaleStock.userErrors.map((error) => ({ ...error, field: error.field ? [...error.field] : null }));
     },
   };

@@ -18,6 +18,7 @@ interface Totals {
   order_count: number;
   units: number;
   revenue: Prisma.Decimal | null;
+  returned: Prisma.Decimal | null;
 }
 
 const rangeOf = (key: TimeRange) => `${key.from?.toISOString() ?? ''}|${key.to?.toISOString() ?? ''}`;
@@ -30,13 +31,16 @@ function timeFilter(column: string, range: TimeRange): Prisma.Sql {
   return Prisma.join(parts, ' AND ');
 }
 
-export function summary(orderCount: number, unitsSold: number, revenue: Decimal.Value): SalesSummaryModel {
+export function summary(orderCount: number, unitsSold: number, revenue: Decimal.Value, returned: Decimal.Value = 0): SalesSummaryModel {
   const total = new Decimal(revenue);
+  const refunded = new Decimal(returned);
   return {
     orderCount,
     unitsSold,
     revenue: total.toFixed(2),
     averageOrderValue: orderCount ? total.dividedBy(orderCount).toFixed(2, Decimal.ROUND_HALF_EVEN) : '0.00',
+    returnedAmount: refunded.toFixed(2),
+    netRevenue: total.minus(refunded).toFixed(2),
   };
 }
 
@@ -62,22 +66,32 @@ function rangedLoader<V>(load: (ids: string[], range: TimeRange) => Promise<Map<
   );
 }
 
-/** Aggregates over confirmed sales, computed in SQL. */
+/** Aggregates over confirmed sales and the refunds of their completed returns, computed in SQL. */
 export class SummaryService {
   private readonly byLocation: DataLoader<RangedKey, SalesSummaryModel, string>;
   private readonly byProduct: DataLoader<RangedKey, SalesSummaryModel, string>;
   private readonly byCampaign: DataLoader<RangedKey, CampaignPerformanceModel, string>;
 
   constructor(private readonly prisma: PrismaClient) {
-    const toSummaries = (rows: Totals[]) => new Map(rows.map((row) => [row.key, summary(row.order_count, row.units, row.revenue ?? 0)]));
+    const toSummaries = (rows: Totals[]) =>
+      new Map(rows.map((row) => [row.key, summary(row.order_count, row.units, row.revenue?.toString() ?? 0, row.returned?.toString() ?? 0)]));
     this.byLocation = rangedLoader(
       async (ids, range) =>
         toSummaries(
           await this.prisma.$queryRaw<Totals[]>`
-            SELECT location_id::text AS key, count(*)::int AS order_count, sum(unit_count)::int AS units, sum(total_amount) AS revenue
-            FROM sales_orders
-            WHERE status = 'CONFIRMED' AND location_id = ANY(${ids.filter(isUuid)}::uuid[]) AND ${timeFilter('ordered_at', range)}
-            GROUP BY location_id`,
+            WITH sold AS (
+              SELECT location_id, count(*)::int AS order_count, sum(unit_count)::int AS units, sum(total_amount) AS revenue
+              FROM sales_orders
+              WHERE status = 'CONFIRMED' AND location_id = ANY(${ids.filter(isUuid)}::uuid[]) AND ${timeFilter('ordered_at', range)}
+              GROUP BY location_id
+            ), returned AS (
+              SELECT line.order_location_id AS location_id, sum(line.refund_amount) AS returned
+              FROM sales_return_lines AS line JOIN sales_returns AS ret ON ret.id = line.return_id
+              WHERE ret.status = 'COMPLETED' AND line.order_location_id = ANY(${ids.filter(isUuid)}::uuid[]) AND ${timeFilter('line.ordered_at', range)}
+              GROUP BY line.order_location_id
+            )
+            SELECT sold.location_id::text AS key, sold.order_count, sold.units, sold.revenue, returned.returned
+            FROM sold LEFT JOIN returned USING (location_id)`,
         ),
       () => summary(0, 0, 0),
     );
@@ -85,10 +99,19 @@ export class SummaryService {
       async (skus, range) =>
         toSummaries(
           await this.prisma.$queryRaw<Totals[]>`
-            SELECT sku AS key, count(*)::int AS order_count, sum(quantity)::int AS units, sum(line_total) AS revenue
-            FROM sales_order_lines
-            WHERE sku = ANY(${skus}::text[]) AND ${timeFilter('ordered_at', range)}
-            GROUP BY sku`,
+            WITH sold AS (
+              SELECT sku, count(*)::int AS order_count, sum(quantity)::int AS units, sum(line_total) AS revenue
+              FROM sales_order_lines
+              WHERE sku = ANY(${skus}::text[]) AND ${timeFilter('ordered_at', range)}
+              GROUP BY sku
+            ), returned AS (
+              SELECT line.sku, sum(line.refund_amount) AS returned
+              FROM sales_return_lines AS line JOIN sales_returns AS ret ON ret.id = line.return_id
+              WHERE ret.status = 'COMPLETED' AND line.sku = ANY(${skus}::text[]) AND ${timeFilter('line.ordered_at', range)}
+              GROUP BY line.sku
+            )
+            SELECT sold.sku AS key, sold.order_count, sold.units, sold.revenue, returned.returned
+            FROM sold LEFT JOIN returned USING (sku)`,
         ),
       () => summary(0, 0, 0),
     );

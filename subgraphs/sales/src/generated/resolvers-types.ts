@@ -88,11 +88,23 @@ export type Mutation = {
    * the first result.
    */
   recordSale: RecordSalePayload;
+  /**
+   * Takes back some units of a confirmed order and refunds them: the goods go back into the stock of
+   * `locationId` (RESTOCK as available, DAMAGED as damaged). A line's returns never exceed what it
+   * sold, and its refunds add up exactly to its lineTotal once it is wholly returned. Retrying with
+   * the same idempotencyKey returns the first result.
+   */
+  returnSaleLines: ReturnSaleLinesPayload;
 };
 
 
 export type MutationRecordSaleArgs = {
   input: RecordSaleInput;
+};
+
+
+export type MutationReturnSaleLinesArgs = {
+  input: ReturnSaleLinesInput;
 };
 
 export type OrderFilter = {
@@ -183,6 +195,38 @@ export type RecordSalePayload = {
   userErrors: Array<UserError>;
 };
 
+/** What state returned goods are in; inventory declares the identical enum. */
+export type ReturnCondition =
+  /** Back in stock as damaged, not sellable. */
+  | 'DAMAGED'
+  /** Fit to sell again: back in available stock. */
+  | 'RESTOCK';
+
+export type ReturnSaleLineInput = {
+  condition: ReturnCondition;
+  /** At least 1; at most what the order line sold less what earlier returns took back. */
+  quantity: Scalars['Int']['input'];
+  sku: Scalars['ID']['input'];
+};
+
+export type ReturnSaleLinesInput = {
+  /** Retrying with the same key returns the first result; reusing it with other input is refused. */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  /** 1 to 100 lines, each SKU once; each SKU must be on the order. */
+  lines: Array<ReturnSaleLineInput>;
+  /** Where the goods come back; default the order's location */
+  locationId?: InputMaybe<Scalars['ID']['input']>;
+  orderId: Scalars['ID']['input'];
+  /** At most 500 characters. */
+  reason?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type ReturnSaleLinesPayload = {
+  __typename?: 'ReturnSaleLinesPayload';
+  return?: Maybe<SalesReturn>;
+  userErrors: Array<UserError>;
+};
+
 export type SalesOrder = {
   __typename?: 'SalesOrder';
   campaign?: Maybe<Campaign>;
@@ -194,6 +238,8 @@ export type SalesOrder = {
   location: Location;
   orderedAt: Scalars['DateTime']['output'];
   paymentMethod: PaymentMethod;
+  /** Completed returns of this order, oldest first. */
+  returns: Array<SalesReturn>;
   /** Sum of quantity × unit price. */
   subtotal: Scalars['Decimal']['output'];
   /** subtotal − discountTotal. */
@@ -223,14 +269,48 @@ export type SalesOrderLine = {
   lineTotal: Scalars['Decimal']['output'];
   product: Product;
   quantity: Scalars['Int']['output'];
+  /** Units of this line taken back by completed returns. */
+  returnedQuantity: Scalars['Int']['output'];
   unitPrice: Scalars['Decimal']['output'];
+};
+
+export type SalesReturn = {
+  __typename?: 'SalesReturn';
+  /** When the return was recorded: the goods came back then. */
+  createdAt: Scalars['DateTime']['output'];
+  /** The actor that recorded the return (the joinery-actor header). */
+  createdBy: Scalars['String']['output'];
+  id: Scalars['ID']['output'];
+  lines: Array<SalesReturnLine>;
+  /** Where the goods came back. */
+  location: Location;
+  order: SalesOrder;
+  reason?: Maybe<Scalars['String']['output']>;
+  refundTotal: Scalars['Decimal']['output'];
+};
+
+export type SalesReturnLine = {
+  __typename?: 'SalesReturnLine';
+  condition: ReturnCondition;
+  product: Product;
+  quantity: Scalars['Int']['output'];
+  /**
+   * lineTotal × quantity ÷ the line's sold quantity, rounded half up to cents; the return that takes
+   * back a line's last units gets what is left, so a line's refunds add up to its lineTotal.
+   */
+  refundAmount: Scalars['Decimal']['output'];
 };
 
 export type SalesSummary = {
   __typename?: 'SalesSummary';
   /** revenue ÷ orderCount, 0.00 without orders. */
   averageOrderValue: Scalars['Decimal']['output'];
+  /** revenue − returnedAmount. */
+  netRevenue: Scalars['Decimal']['output'];
   orderCount: Scalars['Int']['output'];
+  /** Refunded by completed returns of these same sales (whenever the goods came back). */
+  returnedAmount: Scalars['Decimal']['output'];
+  /** Gross: what the orders sold for, returns not deducted. */
   revenue: Scalars['Decimal']['output'];
   unitsSold: Scalars['Int']['output'];
 };
@@ -327,6 +407,7 @@ export type FederationTypes = ResolversObject<{
   Location: Location;
   Product: Product;
   SalesOrder: SalesOrder;
+  SalesReturn: SalesReturn;
 }>;
 
 /** Mapping of federation reference types */
@@ -343,6 +424,9 @@ export type FederationReferenceTypes = ResolversObject<{
   SalesOrder:
     ( { __typename: 'SalesOrder' }
     & GraphQLRecursivePick<FederationTypes['SalesOrder'], {"id":true}> );
+  SalesReturn:
+    ( { __typename: 'SalesReturn' }
+    & GraphQLRecursivePick<FederationTypes['SalesReturn'], {"id":true}> );
 }>;
 
 
@@ -369,10 +453,16 @@ export type ResolversTypes = ResolversObject<{
   RecordSaleInput: RecordSaleInput;
   RecordSaleLineInput: RecordSaleLineInput;
   RecordSalePayload: ResolverTypeWrapper<Omit<RecordSalePayload, 'order'> & { order?: Maybe<ResolversTypes['SalesOrder']> }>;
+  ReturnCondition: ReturnCondition;
+  ReturnSaleLineInput: ReturnSaleLineInput;
+  ReturnSaleLinesInput: ReturnSaleLinesInput;
+  ReturnSaleLinesPayload: ResolverTypeWrapper<Omit<ReturnSaleLinesPayload, 'return'> & { return?: Maybe<ResolversTypes['SalesReturn']> }>;
   SalesOrder: ResolverTypeWrapper<SalesOrderModel>;
   SalesOrderConnection: ResolverTypeWrapper<Connection<SalesOrderModel>>;
   SalesOrderEdge: ResolverTypeWrapper<Omit<SalesOrderEdge, 'node'> & { node: ResolversTypes['SalesOrder'] }>;
   SalesOrderLine: ResolverTypeWrapper<SalesOrderLineModel>;
+  SalesReturn: ResolverTypeWrapper<Omit<SalesReturn, 'lines' | 'location' | 'order'> & { lines: Array<ResolversTypes['SalesReturnLine']>, location: ResolversTypes['Location'], order: ResolversTypes['SalesOrder'] }>;
+  SalesReturnLine: ResolverTypeWrapper<Omit<SalesReturnLine, 'product'> & { product: ResolversTypes['Product'] }>;
   SalesSummary: ResolverTypeWrapper<SalesSummaryModel>;
   UserError: ResolverTypeWrapper<UserError>;
 }>;
@@ -397,10 +487,15 @@ export type ResolversParentTypes = ResolversObject<{
   RecordSaleInput: RecordSaleInput;
   RecordSaleLineInput: RecordSaleLineInput;
   RecordSalePayload: Omit<RecordSalePayload, 'order'> & { order?: Maybe<ResolversParentTypes['SalesOrder']> };
+  ReturnSaleLineInput: ReturnSaleLineInput;
+  ReturnSaleLinesInput: ReturnSaleLinesInput;
+  ReturnSaleLinesPayload: Omit<ReturnSaleLinesPayload, 'return'> & { return?: Maybe<ResolversParentTypes['SalesReturn']> };
   SalesOrder: SalesOrderModel;
   SalesOrderConnection: Connection<SalesOrderModel>;
   SalesOrderEdge: Omit<SalesOrderEdge, 'node'> & { node: ResolversParentTypes['SalesOrder'] };
   SalesOrderLine: SalesOrderLineModel;
+  SalesReturn: Omit<SalesReturn, 'lines' | 'location' | 'order'> & { lines: Array<ResolversParentTypes['SalesReturnLine']>, location: ResolversParentTypes['Location'], order: ResolversParentTypes['SalesOrder'] } | FederationReferenceTypes['SalesReturn'];
+  SalesReturnLine: Omit<SalesReturnLine, 'product'> & { product: ResolversParentTypes['Product'] };
   SalesSummary: SalesSummaryModel;
   UserError: UserError;
 }>;
@@ -442,6 +537,7 @@ export type LocationResolvers<ContextType = Context, ParentType extends Resolver
 
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   recordSale?: Resolver<ResolversTypes['RecordSalePayload'], ParentType, ContextType, RequireFields<MutationRecordSaleArgs, 'input'>>;
+  returnSaleLines?: Resolver<ResolversTypes['ReturnSaleLinesPayload'], ParentType, ContextType, RequireFields<MutationReturnSaleLinesArgs, 'input'>>;
 }>;
 
 export type PageInfoResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = ResolversObject<{
@@ -467,6 +563,11 @@ export type RecordSalePayloadResolvers<ContextType = Context, ParentType extends
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 }>;
 
+export type ReturnSaleLinesPayloadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ReturnSaleLinesPayload'] = ResolversParentTypes['ReturnSaleLinesPayload']> = ResolversObject<{
+  return?: Resolver<Maybe<ResolversTypes['SalesReturn']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
 export type SalesOrderResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SalesOrder'] = ResolversParentTypes['SalesOrder'], FederationReferenceType extends FederationReferenceTypes['SalesOrder'] = FederationReferenceTypes['SalesOrder']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['SalesOrder']> | FederationReferenceType, FederationReferenceType, ContextType>;
   campaign?: Resolver<Maybe<ResolversTypes['Campaign']>, ParentType, ContextType>;
@@ -478,6 +579,7 @@ export type SalesOrderResolvers<ContextType = Context, ParentType extends Resolv
   location?: Resolver<ResolversTypes['Location'], ParentType, ContextType>;
   orderedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   paymentMethod?: Resolver<ResolversTypes['PaymentMethod'], ParentType, ContextType>;
+  returns?: Resolver<Array<ResolversTypes['SalesReturn']>, ParentType, ContextType>;
   subtotal?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
   totalAmount?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
   unitCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -500,12 +602,34 @@ export type SalesOrderLineResolvers<ContextType = Context, ParentType extends Re
   lineTotal?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
   product?: Resolver<ResolversTypes['Product'], ParentType, ContextType>;
   quantity?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  returnedQuantity?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   unitPrice?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+}>;
+
+export type SalesReturnResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SalesReturn'] = ResolversParentTypes['SalesReturn'], FederationReferenceType extends FederationReferenceTypes['SalesReturn'] = FederationReferenceTypes['SalesReturn']> = ResolversObject<{
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['SalesReturn']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  createdBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lines?: Resolver<Array<ResolversTypes['SalesReturnLine']>, ParentType, ContextType>;
+  location?: Resolver<ResolversTypes['Location'], ParentType, ContextType>;
+  order?: Resolver<ResolversTypes['SalesOrder'], ParentType, ContextType>;
+  reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  refundTotal?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+}>;
+
+export type SalesReturnLineResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SalesReturnLine'] = ResolversParentTypes['SalesReturnLine']> = ResolversObject<{
+  condition?: Resolver<ResolversTypes['ReturnCondition'], ParentType, ContextType>;
+  product?: Resolver<ResolversTypes['Product'], ParentType, ContextType>;
+  quantity?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  refundAmount?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
 }>;
 
 export type SalesSummaryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SalesSummary'] = ResolversParentTypes['SalesSummary']> = ResolversObject<{
   averageOrderValue?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  netRevenue?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
   orderCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  returnedAmount?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
   revenue?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
   unitsSold?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;
@@ -528,10 +652,13 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   Product?: ProductResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   RecordSalePayload?: RecordSalePayloadResolvers<ContextType>;
+  ReturnSaleLinesPayload?: ReturnSaleLinesPayloadResolvers<ContextType>;
   SalesOrder?: SalesOrderResolvers<ContextType>;
   SalesOrderConnection?: SalesOrderConnectionResolvers<ContextType>;
   SalesOrderEdge?: SalesOrderEdgeResolvers<ContextType>;
   SalesOrderLine?: SalesOrderLineResolvers<ContextType>;
+  SalesReturn?: SalesReturnResolvers<ContextType>;
+  SalesReturnLine?: SalesReturnLineResolvers<ContextType>;
   SalesSummary?: SalesSummaryResolvers<ContextType>;
   UserError?: UserErrorResolvers<ContextType>;
 }>;
