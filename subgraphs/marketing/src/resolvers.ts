@@ -1,5 +1,7 @@
 import { mutationPayload, scalarResolvers } from '@joinery/core';
 import type { Resolvers } from './generated/resolvers-types';
+import { automationMutations, automationQueries, automationTypes } from './automation/automation-resolvers';
+import { webhookResolvers } from './webhooks/webhook-resolvers';
 
 /** Thin: each resolver translates GraphQL to one service call. */
 export const resolvers: Resolvers = {
@@ -7,14 +9,21 @@ export const resolvers: Resolvers = {
   Query: {
     campaign: (_root, { id }, { campaigns }) => campaigns.campaign(id),
     campaigns: (_root, args, { campaigns }) => campaigns.list(args, args.filter ?? {}),
+    ...automationQueries,
+    ...webhookResolvers.Query,
   },
   Mutation: {
     createCampaign: (_root, { input }, { campaigns }) => mutationPayload(() => campaigns.create(input)),
     updateCampaign: (_root, { input }, { campaigns }) => mutationPayload(() => campaigns.update(input)),
+    ...automationMutations,
+    ...webhookResolvers.Mutation,
   },
   Campaign: {
     __resolveReference: (reference, { campaigns }) => campaigns.campaign(reference.id),
     targetLocations: (campaign) => (campaign.targetLocationIds ?? []).map((id) => ({ id })),
     targetProducts: (campaign) => (campaign.targetSkus ?? []).map((sku) => ({ sku })),
+    ...webhookResolvers.Campaign,
   },
+  ...automationTypes,
+  ...webhookResolvers.types,
 };

@@ -12,7 +12,21 @@ export interface GraphQLHttpOptions<TContext extends BaseContext> {
   path?: string;
   maxBodyBytes?: number;
   /** Extra GET routes. */
-  routes?: Record<string, (request: IncomingMessage, response: ServerResponse) => void | Promise<void>>;
+  routes?: Record<string, HttpRouteHandler>;
+  /**
+   * POST routes beside GraphQL (webhooks): the handler reads the body itself. A path ending in
+   * `/*` matches every path under it.
+   */
+  postRoutes?: Record<string, HttpRouteHandler>;
+}
+
+export type HttpRouteHandler = (request: IncomingMessage, response: ServerResponse) => void | Promise<void>;
+
+function matchRoute(routes: Record<string, HttpRouteHandler> | undefined, pathname: string): HttpRouteHandler | undefined {
+  if (!routes) return undefined;
+  if (routes[pathname]) return routes[pathname];
+  const prefix = Object.keys(routes).find((key) => key.endsWith('/*') && pathname.startsWith(key.slice(0, -1)) && pathname.length > key.length - 1);
+  return prefix ? routes[prefix] : undefined;
 }
 
 /** The address could not be listened on (port taken, unknown host): a setting to change, not a bug. */
@@ -30,13 +44,22 @@ export interface GraphQLService {
   listen(port: number, host?: string): Promise<string>;
   /** Closes the HTTP server and its connections, then stops Apollo. */
   stop(): Promise<void>;
+  /**
+   * Adds a POST route beside GraphQL (see `postRoutes`), for a service built elsewhere (e.g. by
+   * buildSubgraphServer). Present on every service serveGraphQL makes.
+   */
+  addPostRoute?(path: string, handler: HttpRouteHandler): void;
 }
 
 /** Serves a started ApolloServer at /graphql, with GET /health answering for `name`. */
 export function serveGraphQL<TContext extends BaseContext>(name: string, options: GraphQLHttpOptions<TContext>): GraphQLService {
-  const http = createGraphQLHttpServer({ ...options, routes: { ...options.routes, '/health': healthRoute(name) } });
+  const postRoutes: Record<string, HttpRouteHandler> = { ...options.postRoutes };
+  const http = createGraphQLHttpServer({ ...options, routes: { ...options.routes, '/health': healthRoute(name) }, postRoutes });
   return {
     http,
+    addPostRoute(path, handler) {
+      postRoutes[path] = handler;
+    },
     listen: (port, host = '127.0.0.1') => listen(http, port, host, options.path),
     async stop() {
       await closeServer(http);
@@ -72,6 +95,8 @@ export function graphqlRequestListener<TContext extends BaseContext>(options: Gr
     try {
       const route = options.routes?.[url.pathname];
       if (route && request.method === 'GET') return await route(request, response);
+      const postRoute = request.method === 'POST' && url.pathname !== path ? matchRoute(options.postRoutes, url.pathname) : undefined;
+      if (postRoute) return await postRoute(request, response);
       if (url.pathname !== path) return sendJson(response, 404, { errors: [{ message: `Not found: GraphQL is served at ${path}`, extensions: { code: 'NOT_FOUND' } }] });
 
       const headers = new HeaderMap();

@@ -1,0 +1,19 @@
+import type { EventConsumer } from '@joinery/core';
+import type { Prisma } from '../generated/prisma/client';
+import type { AutomationEngine } from './automation-engine';
+
+/** The consumer group marketing automation reads with, and the key of its processed-event rows. */
+export const AUTOMATION_CONSUMER = 'marketing.automation';
+
+/** The topic marketing's own events are published on (docs/events.md, "Marketing"). */
+export const MARKETING_TOPIC = 'marketing';
+
+/** Marketing automation as an event consumer: stock changes and orders in, rules fired. */
+export function automationConsumer(engine: AutomationEngine): EventConsumer<Prisma.TransactionClient> {
+  return {
+    name: AUTOMATION_CONSUMER,
+    topics: ['inventory.stock', 'sales.orders'],
+    handle: (tx, event) => engine.handle(tx, event),
+    reset: (tx) => engine.reset(tx),
+  };
+}

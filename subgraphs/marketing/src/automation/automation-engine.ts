@@ -1,0 +1,336 @@
+import Decimal from 'decimal.js';
+import { uuidv7, type EventEnvelope } from '@joinery/core';
+import type { AutomationRule, CampaignStatus, Prisma } from '../generated/prisma/client';
+import {
+  CAMPAIGN_STATUS_CHANGED,
+  ORDER_CONFIRMED,
+  ORDER_RETURNED,
+  outboxEvent,
+  readOrderConfirmed,
+  readOrderReturned,
+  readStockChanged,
+  recordMarketingEvents,
+  RULE_FIRED,
+  STOCK_CHANGED,
+  STORE_TASK_CREATED,
+  type OrderConfirmedFacts,
+  type OutboxInsert,
+} from './automation-events';
+import { periodStart } from './milestone-period';
+
+/** A webhook the SEND_WEBHOOK action asks to deliver; `eventId` is the firing's id, so a receiver can drop repeats. */
+export interface WebhookRequest {
+  endpointId: string;
+  eventId: string;
+  /** `automation.<trigger kind in lower case>`, e.g. `automation.stock_at_or_below`. */
+  eventType: string;
+  /** ISO 8601: when the triggering event occurred. */
+  occurredAt: string;
+  data: Record<string, unknown>;
+}
+
+export interface AutomationEngineDeps {
+  /**
+   * Queues a webhook delivery in the caller's transaction (the webhooks module's
+   * `enqueueWebhookDelivery`); null when the endpoint takes none (unknown or disabled).
+   */
+  enqueueWebhook(tx: Prisma.TransactionClient, request: WebhookRequest): Promise<{ deliveryId: string } | null>;
+}
+
+/** What a rule saw when it fired: stored in the firing's detail and sent with its webhook. Decimals as text. */
+export type TriggerFacts = { kind: AutomationRule['triggerKind'] } & Record<string, string | number | null>;
+
+interface Firing {
+  id: string;
+  firedAt: Date;
+  crossingKey: string;
+  trigger: TriggerFacts;
+  /** Where the event happened: a CREATE_TASK rule with no location of its own puts its task there. */
+  locationId: string | null;
+}
+
+interface ActionOutcome {
+  detail: Record<string, unknown>;
+  webhookDeliveryId?: string | null;
+  events: OutboxInsert[];
+}
+
+interface CustomerTotals {
+  orders: number;
+  spend: Decimal;
+}
+
+/**
+ * Evaluates the automation rules on the events marketing consumes (docs/automation.md). `handle`
+ * runs inside the consumer's transaction, which also records the event as processed; every effect
+ * here (counters, firings, tasks, campaign changes, outbox events, webhook deliveries) commits or
+ * rolls back with it. A firing is unique per (rule, crossing), so no crossing fires a rule twice,
+ * even when events are replayed.
+ */
+export class AutomationEngine {
+  constructor(private readonly deps: AutomationEngineDeps) {}
+
+  async handle(tx: Prisma.TransactionClient, event: EventEnvelope): Promise<void> {
+    if (event.type !== STOCK_CHANGED && event.type !== ORDER_CONFIRMED && event.type !== ORDER_RETURNED) return;
+    const occurredAt = new Date(event.occurredAt);
+    if (Number.isNaN(occurredAt.getTime())) return skipped(event, 'occurredAt is not a date');
+    if (event.type === STOCK_CHANGED) await this.onStockChanged(tx, event, occurredAt);
+    else if (event.type === ORDER_CONFIRMED) await this.onOrderConfirmed(tx, event, occurredAt);
+    else await this.onOrderReturned(tx, event);
+  }
+
+  /**
+   * Forgets the state derived from events, so re-handling them rebuilds it: milestone counters and
+   * customer stats. Rules, firings and store tasks stay: they are history, and the firings keep a
+   * replay from firing any crossing again.
+   */
+  async reset(tx: Prisma.TransactionClient): Promise<void> {
+    await tx.milestoneCounter.deleteMany({});
+    await tx.customerStats.deleteMany({});
+  }
+
+  private async onStockChanged(tx: Prisma.TransactionClient, event: EventEnvelope, occurredAt: Date): Promise<void> {
+    const stock = readStockChanged(event.payload);
+    if (!stock) return skipped(event, 'payload lacks locationId, sku, available or delta');
+    const rules = await tx.automationRule.findMany({
+      where: {
+        triggerKind: { in: ['STOCK_AT_OR_BELOW', 'BACK_IN_STOCK'] },
+        enabled: true,
+        deletedAt: null,
+        activeSince: { lte: occurredAt },
+        AND: [{ OR: [{ triggerLocationId: null }, { triggerLocationId: stock.locationId }] }, { OR: [{ triggerSku: null }, { triggerSku: stock.sku }] }],
+      },
+      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+    });
+    const { availableBefore, available } = stock;
+    for (const rule of rules) {
+      const facts = { locationId: stock.locationId, sku: stock.sku, availableBefore, available };
+      let trigger: TriggerFacts | null = null;
+      if (rule.triggerKind === 'STOCK_AT_OR_BELOW' && rule.threshold) {
+        const threshold = rule.threshold.toNumber();
+        if (availableBefore > threshold && available <= threshold) trigger = { kind: rule.triggerKind, ...facts, threshold };
+      } else if (rule.triggerKind === 'BACK_IN_STOCK' && availableBefore <= 0 && available > 0) {
+        trigger = { kind: rule.triggerKind, ...facts };
+      }
+      if (trigger) await this.fire(tx, rule, event, { crossingKey: `stock:${stock.locationId}:${stock.sku}:${event.id}`, trigger, locationId: stock.locationId });
+    }
+  }
+
+  private async onOrderConfirmed(tx: Prisma.TransactionClient, event: EventEnvelope, occurredAt: Date): Promise<void> {
+    const order = readOrderConfirmed(event.payload, event.occurredAt);
+    if (!order) return skipped(event, 'payload lacks orderId, locationId, totalAmount, unitCount or lines');
+    const customer = order.customerId ? await this.countCustomerOrder(tx, order) : null;
+    const rules = await tx.automationRule.findMany({
+      where: {
+        triggerKind: { in: ['SALES_MILESTONE', 'CUSTOMER_ENTERS_SEGMENT'] },
+        deletedAt: null,
+        activeSince: { lte: occurredAt },
+        OR: [{ triggerLocationId: null }, { triggerLocationId: order.locationId }],
+      },
+      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+    });
+    for (const rule of rules) {
+      if (rule.triggerKind === 'SALES_MILESTONE') await this.countMilestone(tx, rule, event, order);
+      else if (rule.enabled && customer && order.customerId) await this.checkSegment(tx, rule, event, order, customer);
+    }
+  }
+
+  /**
+   * A refund takes back lifetime spend (never below 0); the order still counts. A customer who drops
+   * out of a segment this way does not fire its rule again on re-entering: one firing per customer.
+   * Milestones are not reduced: a period that reached its threshold has fired.
+   */
+  private async onOrderReturned(tx: Prisma.TransactionClient, event: EventEnvelope): Promise<void> {
+    const refund = readOrderReturned(event.payload);
+    if (!refund) return skipped(event, 'payload lacks refundTotal');
+    if (!refund.customerId) return;
+    await tx.$executeRaw`
+      UPDATE automation_customer_stats
+      SET lifetime_spend = GREATEST(lifetime_spend - ${refund.refundTotal}::numeric, 0), updated_at = CURRENT_TIMESTAMP
+      WHERE customer_id = ${refund.customerId}`;
+  }
+
+  /** Disabled milestone rules keep counting (so enabling one mid-period sees the whole period); only enabled ones fire. */
+  private async countMilestone(tx: Prisma.TransactionClient, rule: AutomationRule, event: EventEnvelope, order: OrderConfirmedFacts): Promise<void> {
+    if (!rule.metric || !rule.period || !rule.threshold) return;
+    const increment = milestoneIncrement(rule, order);
+    if (!increment) return;
+    const start = periodStart(order.orderedAt, rule.period);
+    const [row] = await tx.$queryRaw<{ value: string }[]>`
+      INSERT INTO automation_milestone_counters (rule_id, period_start, value)
+      VALUES (${rule.id}::uuid, ${start.toISOString()}::timestamptz, ${increment.toFixed(2)}::numeric)
+      ON CONFLICT (rule_id, period_start) DO UPDATE
+        SET value = automation_milestone_counters.value + EXCLUDED.value, updated_at = CURRENT_TIMESTAMP
+      RETURNING value::text AS value`;
+    const value = new Decimal(row.value);
+    const threshold = new Decimal(rule.threshold.toString());
+    if (!rule.enabled || value.lessThan(threshold)) return;
+    const trigger: TriggerFacts = {
+      kind: rule.triggerKind,
+      metric: rule.metric,
+      period: rule.period,
+      periodStart: start.toISOString(),
+      locationId: rule.triggerLocationId,
+      sku: rule.triggerSku,
+      threshold: amount(rule.metric, threshold),
+      value: amount(rule.metric, value),
+      orderId: order.orderId,
+    };
+    await this.fire(tx, rule, event, { crossingKey: `r${rule.triggerRevision}:${rule.period}:${start.toISOString()}`, trigger, locationId: order.locationId });
+  }
+
+  private async checkSegment(
+    tx: Prisma.TransactionClient,
+    rule: AutomationRule,
+    event: EventEnvelope,
+    order: OrderConfirmedFacts,
+    customer: { before: CustomerTotals; after: CustomerTotals },
+  ): Promise<void> {
+    const meets = (totals: CustomerTotals) =>
+      (rule.minOrders == null || totals.orders >= rule.minOrders) && (rule.minLifetimeSpend == null || totals.spend.greaterThanOrEqualTo(rule.minLifetimeSpend.toString()));
+    if (meets(customer.before) || !meets(customer.after)) return;
+    const trigger: TriggerFacts = {
+      kind: rule.triggerKind,
+      customerId: order.customerId,
+      segmentName: rule.segmentName,
+      minOrders: rule.minOrders,
+      minLifetimeSpend: rule.minLifetimeSpend?.toFixed(2) ?? null,
+      orders: customer.after.orders,
+      lifetimeSpend: customer.after.spend.toFixed(2),
+      orderId: order.orderId,
+    };
+    await this.fire(tx, rule, event, { crossingKey: `r${rule.triggerRevision}:customer:${order.customerId}`, trigger, locationId: order.locationId });
+  }
+
+  /** Adds the order to its customer's totals and returns them before and after. */
+  private async countCustomerOrder(tx: Prisma.TransactionClient, order: OrderConfirmedFacts): Promise<{ before: CustomerTotals; after: CustomerTotals }> {
+    const at = order.orderedAt.toISOString();
+    const [row] = await tx.$queryRaw<{ order_count: number; lifetime_spend: string }[]>`
+      INSERT INTO automation_customer_stats (customer_id, order_count, lifetime_spend, first_order_at, last_order_at)
+      VALUES (${order.customerId}, 1, ${order.totalAmount}::numeric, ${at}::timestamptz, ${at}::timestamptz)
+      ON CONFLICT (customer_id) DO UPDATE SET
+        order_count = automation_customer_stats.order_count + 1,
+        lifetime_spend = automation_customer_stats.lifetime_spend + EXCLUDED.lifetime_spend,
+        first_order_at = LEAST(automation_customer_stats.first_order_at, EXCLUDED.first_order_at),
+        last_order_at = GREATEST(automation_customer_stats.last_order_at, EXCLUDED.last_order_at),
+        updated_at = CURRENT_TIMESTAMP
+      RETURNING order_count, lifetime_spend::text AS lifetime_spend`;
+    const after = { orders: Number(row.order_count), spend: new Decimal(row.lifetime_spend) };
+    return { after, before: { orders: after.orders - 1, spend: after.spend.minus(order.totalAmount) } };
+  }
+
+  /** Claims the crossing for the rule, runs the action and records what happened; a crossing already claimed does nothing. */
+  private async fire(tx: Prisma.TransactionClient, rule: AutomationRule, event: EventEnvelope, crossing: Omit<Firing, 'id' | 'firedAt'>): Promise<void> {
+    const firing: Firing = { id: uuidv7(), firedAt: new Date(), ...crossing };
+    const claimed = await tx.$queryRaw<{ id: string }[]>`
+      INSERT INTO rule_firings (id, rule_id, crossing_key, event_id, event_type, fired_at, detail)
+      VALUES (${firing.id}::uuid, ${rule.id}::uuid, ${firing.crossingKey}, ${event.id}::uuid, ${event.type}, ${firing.firedAt.toISOString()}::timestamptz, ${JSON.stringify({ trigger: firing.trigger })}::jsonb)
+      ON CONFLICT (rule_id, crossing_key) DO NOTHING
+      RETURNING id`;
+    if (!claimed.length) return;
+    const outcome = await this.act(tx, rule, event, firing);
+    await tx.ruleFiring.update({ where: { id: firing.id }, data: { detail: { trigger: firing.trigger, action: outcome.detail } as Prisma.InputJsonObject, webhookDeliveryId: outcome.webhookDeliveryId ?? null } });
+    const fired = outboxEvent(RULE_FIRED, rule.id, {
+      firingId: firing.id,
+      ruleId: rule.id,
+      ruleName: rule.name,
+      triggerKind: rule.triggerKind,
+      actionKind: rule.actionKind,
+      eventId: event.id,
+      eventType: event.type,
+      trigger: firing.trigger,
+      action: outcome.detail,
+    });
+    await recordMarketingEvents(tx, [fired, ...outcome.events]);
+  }
+
+  private async act(tx: Prisma.TransactionClient, rule: AutomationRule, event: EventEnvelope, firing: Firing): Promise<ActionOutcome> {
+    switch (rule.actionKind) {
+      case 'SEND_WEBHOOK':
+        return this.sendWebhook(tx, rule, event, firing);
+      case 'CREATE_TASK':
+        return createTask(tx, rule, firing);
+      case 'START_CAMPAIGN':
+        return setCampaignStatus(tx, rule, firing, 'ACTIVE');
+      case 'PAUSE_CAMPAIGN':
+        return setCampaignStatus(tx, rule, firing, 'PAUSED');
+    }
+  }
+
+  private async sendWebhook(tx: Prisma.TransactionClient, rule: AutomationRule, event: EventEnvelope, firing: Firing): Promise<ActionOutcome> {
+    const endpointId = rule.webhookEndpointId!;
+    const eventType = `automation.${rule.triggerKind.toLowerCase()}`;
+    const queued = await this.deps.enqueueWebhook(tx, {
+      endpointId,
+      eventId: firing.id,
+      eventType,
+      occurredAt: event.occurredAt,
+      data: {
+        rule: { id: rule.id, name: rule.name },
+        trigger: firing.trigger,
+        firing: { id: firing.id, firedAt: firing.firedAt.toISOString() },
+        event: { id: event.id, type: event.type, occurredAt: event.occurredAt, payload: event.payload },
+      },
+    });
+    const detail = { kind: rule.actionKind, endpointId, eventType, deliveryId: queued?.deliveryId ?? null, ...(queued ? {} : { note: `endpoint ${endpointId} took no delivery (unknown or disabled)` }) };
+    return { detail, webhookDeliveryId: queued?.deliveryId ?? null, events: [] };
+  }
+}
+
+function milestoneIncrement(rule: AutomationRule, order: OrderConfirmedFacts): Decimal | null {
+  const lines = rule.triggerSku ? order.lines.filter((line) => line.sku === rule.triggerSku) : null;
+  if (lines && !lines.length) return null;
+  switch (rule.metric) {
+    case 'REVENUE':
+      return lines ? lines.reduce((sum, line) => sum.plus(line.lineTotal), new Decimal(0)) : new Decimal(order.totalAmount);
+    case 'UNITS':
+      return new Decimal(lines ? lines.reduce((sum, line) => sum + line.quantity, 0) : order.unitCount);
+    case 'ORDERS':
+      return new Decimal(1);
+    default:
+      return null;
+  }
+}
+
+const amount = (metric: string, value: Decimal) => (metric === 'REVENUE' ? value.toFixed(2) : value.toFixed(0));
+
+async function createTask(tx: Prisma.TransactionClient, rule: AutomationRule, firing: Firing): Promise<ActionOutcome> {
+  const locationId = rule.actionLocationId ?? firing.locationId;
+  if (!locationId) return { detail: { kind: rule.actionKind, taskId: null, note: 'no location for the task' }, events: [] };
+  const task = await tx.storeTask.create({
+    data: { id: uuidv7(), locationId, title: rule.taskTitle ?? rule.name, detail: describe(firing.trigger), ruleId: rule.id, firingId: firing.id },
+  });
+  const created = outboxEvent(STORE_TASK_CREATED, task.id, { taskId: task.id, locationId, title: task.title, detail: task.detail, ruleId: rule.id, firingId: firing.id });
+  return { detail: { kind: rule.actionKind, taskId: task.id, locationId }, events: [created] };
+}
+
+async function setCampaignStatus(tx: Prisma.TransactionClient, rule: AutomationRule, firing: Firing, status: CampaignStatus): Promise<ActionOutcome> {
+  const campaignId = rule.campaignId!;
+  const [campaign] = await tx.$queryRaw<{ status: CampaignStatus }[]>`SELECT status::text AS status FROM campaigns WHERE id = ${campaignId}::uuid FOR UPDATE`;
+  const base = { kind: rule.actionKind, campaignId };
+  if (!campaign) return { detail: { ...base, changed: false, note: `no campaign with id ${campaignId}` }, events: [] };
+  // A completed campaign has run its course: automation never brings it back or pauses it.
+  if (campaign.status === 'COMPLETED') return { detail: { ...base, changed: false, status: 'COMPLETED', note: 'campaign is COMPLETED; left as it is' }, events: [] };
+  if (campaign.status === status) return { detail: { ...base, changed: false, status, note: `campaign was already ${status}` }, events: [] };
+  await tx.campaign.update({ where: { id: campaignId }, data: { status, updatedAt: new Date() } });
+  const changed = outboxEvent(CAMPAIGN_STATUS_CHANGED, campaignId, { campaignId, previousStatus: campaign.status, status, ruleId: rule.id, firingId: firing.id });
+  return { detail: { ...base, changed: true, previousStatus: campaign.status, status }, events: [changed] };
+}
+
+/** One line for the people in the store. */
+function describe(trigger: TriggerFacts): string {
+  switch (trigger.kind) {
+    case 'STOCK_AT_OR_BELOW':
+      return `Available stock of ${trigger.sku} at location ${trigger.locationId} fell from ${trigger.availableBefore} to ${trigger.available} (threshold ${trigger.threshold}).`;
+    case 'BACK_IN_STOCK':
+      return `${trigger.sku} is back in stock at location ${trigger.locationId}: ${trigger.available} available.`;
+    case 'SALES_MILESTONE':
+      return `${trigger.metric} for the ${String(trigger.period).toLowerCase()} from ${trigger.periodStart} reached ${trigger.value} (threshold ${trigger.threshold}).`;
+    case 'CUSTOMER_ENTERS_SEGMENT':
+      return `Customer ${trigger.customerId} entered ${trigger.segmentName ?? 'the segment'}: ${trigger.orders} orders, lifetime spend ${trigger.lifetimeSpend}.`;
+  }
+}
+
+function skipped(event: EventEnvelope, reason: string): void {
+  console.warn(JSON.stringify({ level: 'warn', service: 'marketing', msg: 'automation skipped an event it cannot read', eventId: event.id, eventType: event.type, reason }));
+}

@@ -1,0 +1,229 @@
+import DataLoader from 'dataloader';
+import {
+  connection,
+  DomainError,
+  graphQLError,
+  InputErrors,
+  isInstantAndUuid,
+  isUuid,
+  readPage,
+  requestHash,
+  userError,
+  uuidv7,
+  type InventoryDirectory,
+  type PageArgs,
+} from '@joinery/core';
+import { Prisma, type AutomationRule, type PrismaClient, type RuleFiring, type StoreTask, type StoreTaskStatus } from '../generated/prisma/client';
+import { actionOf, checkAction, checkReferences, checkTrigger, sameTrigger, triggerOf, type AutomationActionInput, type AutomationTriggerInput } from './rule-input';
+
+export interface CreateAutomationRuleInput {
+  name: string;
+  enabled?: boolean | null;
+  trigger: AutomationTriggerInput;
+  action: AutomationActionInput;
+  idempotencyKey?: string | null;
+}
+
+export interface UpdateAutomationRuleInput {
+  id: string;
+  name?: string | null;
+  enabled?: boolean | null;
+  trigger?: AutomationTriggerInput | null;
+  action?: AutomationActionInput | null;
+}
+
+export interface StoreTaskFilter {
+  locationId?: string | null;
+  statuses?: StoreTaskStatus[] | null;
+}
+
+const newestFirst = [{ createdAt: 'desc' as const }, { id: 'desc' as const }];
+
+/** Rules a marketer writes and the store tasks they create; the engine (automation-engine.ts) fires them. */
+export class AutomationService {
+  /** Deleted rules too: firings and tasks keep leading to the rule that made them. */
+  private readonly ruleById: DataLoader<string, AutomationRule | null>;
+  private readonly taskByFiring: DataLoader<string, StoreTask | null>;
+
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly inventory: InventoryDirectory,
+    /** Who the request names (joinery-actor): recorded as createdBy and completedBy. */
+    private readonly actor: string,
+  ) {
+    this.ruleById = new DataLoader(async (ids) => {
+      const valid = ids.filter(isUuid);
+      const rows = valid.length ? await prisma.automationRule.findMany({ where: { id: { in: valid } } }) : [];
+      const map = new Map(rows.map((row) => [row.id, row]));
+      return ids.map((id) => map.get(id) ?? null);
+    });
+    this.taskByFiring = new DataLoader(async (firingIds) => {
+      const rows = await prisma.storeTask.findMany({ where: { firingId: { in: [...firingIds] } } });
+      const map = new Map(rows.map((row) => [row.firingId, row]));
+      return firingIds.map((id) => map.get(id) ?? null);
+    });
+  }
+
+  /** A rule that is not deleted. */
+  async rule(id: string): Promise<AutomationRule | null> {
+    const rule = await this.ruleById.load(id);
+    return rule && !rule.deletedAt ? rule : null;
+  }
+
+  /** A rule, deleted or not: for the firings and tasks it made. */
+  ruleEvenIfDeleted(id: string): Promise<AutomationRule | null> {
+    return this.ruleById.load(id);
+  }
+
+  taskOfFiring(firingId: string): Promise<StoreTask | null> {
+    return this.taskByFiring.load(firingId);
+  }
+
+  async rules(args: PageArgs, filter: { enabled?: boolean | null } = {}) {
+    const page = readPage(args, isInstantAndUuid);
+    const where: Prisma.AutomationRuleWhereInput = { deletedAt: null, ...(filter.enabled != null ? { enabled: filter.enabled } : {}) };
+    const rows = await this.prisma.automationRule.findMany({ where: { AND: [where, after(page.after)] }, orderBy: newestFirst, take: page.take });
+    rows.forEach((row) => this.ruleById.prime(row.id, row));
+    return connection(rows, page, (row) => [row.createdAt.toISOString(), row.id], () => this.prisma.automationRule.count({ where }));
+  }
+
+  async firings(ruleId: string, args: PageArgs) {
+    const page = readPage(args, isInstantAndUuid);
+    const where: Prisma.RuleFiringWhereInput = { ruleId };
+    const cursor: Prisma.RuleFiringWhereInput = page.after
+      ? { OR: [{ firedAt: { lt: new Date(page.after[0]) } }, { firedAt: new Date(page.after[0]), id: { lt: page.after[1] } }] }
+      : {};
+    const rows = await this.prisma.ruleFiring.findMany({ where: { AND: [where, cursor] }, orderBy: [{ firedAt: 'desc' }, { id: 'desc' }], take: page.take });
+    return connection<RuleFiring, [string, string]>(rows, page, (row) => [row.firedAt.toISOString(), row.id], () => this.prisma.ruleFiring.count({ where }));
+  }
+
+  async tasks(args: PageArgs, filter: StoreTaskFilter = {}) {
+    const page = readPage(args, isInstantAndUuid);
+    if (filter.locationId != null && !isUuid(filter.locationId)) {
+      throw graphQLError('BAD_USER_INPUT', `locationId ${JSON.stringify(filter.locationId)} is not a location id`, { argumentName: 'locationId' });
+    }
+    const where: Prisma.StoreTaskWhereInput = {
+      ...(filter.locationId ? { locationId: filter.locationId.toLowerCase() } : {}),
+      ...(filter.statuses?.length ? { status: { in: filter.statuses } } : {}),
+    };
+    const rows = await this.prisma.storeTask.findMany({ where: { AND: [where, after(page.after)] }, orderBy: newestFirst, take: page.take });
+    return connection(rows, page, (row) => [row.createdAt.toISOString(), row.id], () => this.prisma.storeTask.count({ where }));
+  }
+
+  async create(input: CreateAutomationRuleInput): Promise<{ automationRule: AutomationRule }> {
+    const errors = new InputErrors();
+    const name = errors.text(['input', 'name'], input.name);
+    if (input.idempotencyKey != null) errors.text(['input', 'idempotencyKey'], input.idempotencyKey, { max: 200 });
+    const trigger = checkTrigger(errors, input.trigger);
+    const action = checkAction(errors, input.action, trigger);
+    if (!errors.errors.length) {
+      await checkReferences(errors, { triggerLocationId: trigger.triggerLocationId, sku: trigger.triggerSku, actionLocationId: action.actionLocationId, campaignId: action.campaignId }, this.inventory, (id) => this.campaignExists(id));
+    }
+    errors.throwIfAny();
+
+    const now = new Date();
+    // The id carries the creation time, so ids sort as createdAt does.
+    const data = () => ({ id: uuidv7(now.getTime()), name, enabled: input.enabled ?? true, ...trigger, ...action, createdBy: this.actor, createdAt: now, updatedAt: now, activeSince: now });
+    const key = input.idempotencyKey;
+    if (!key) return { automationRule: await this.prisma.automationRule.create({ data: data() }) };
+
+    const { idempotencyKey: _omitted, ...rest } = input;
+    const hash = requestHash(rest);
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        const id = await this.prisma.$transaction(async (tx) => {
+          const seen = await tx.idempotencyKey.findUnique({ where: { operation_key: { operation: 'createAutomationRule', key } } });
+          if (seen) {
+            if (seen.requestHash !== hash) throw new DomainError(userError('CONFLICT', `idempotencyKey ${JSON.stringify(key)} was already used for a different createAutomationRule request`, ['input', 'idempotencyKey']));
+            return (seen.response as { id: string }).id;
+          }
+          const created = await tx.automationRule.create({ data: data() });
+          await tx.idempotencyKey.create({ data: { operation: 'createAutomationRule', key, requestHash: hash, response: { id: created.id } } });
+          return created.id;
+        });
+        return { automationRule: (await this.prisma.automationRule.findUnique({ where: { id } }))! };
+      } catch (error) {
+        if (attempt < 2 && error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') continue;
+        throw error;
+      }
+    }
+  }
+
+  async update(input: UpdateAutomationRuleInput): Promise<{ automationRule: AutomationRule }> {
+    const existing = await this.rule(input.id);
+    if (!existing) throw new DomainError(userError('NOT_FOUND', `No automation rule with id ${input.id}`, ['input', 'id']));
+    const errors = new InputErrors();
+    const name = input.name != null ? errors.text(['input', 'name'], input.name) : existing.name;
+    const trigger = input.trigger ? checkTrigger(errors, input.trigger) : triggerOf(existing);
+    const action = input.action ? checkAction(errors, input.action, trigger) : actionOf(existing);
+    if (input.trigger && !input.action && action.actionKind === 'CREATE_TASK' && !action.actionLocationId && !trigger.triggerLocationId) {
+      errors.add(['input', 'trigger', 'locationId'], `rule ${existing.id} creates tasks at the trigger's location: keep a locationId or give the action one`);
+    }
+    if (!errors.errors.length) {
+      // Only what this update names is looked up again: renaming a rule works while inventory is down.
+      await checkReferences(
+        errors,
+        {
+          triggerLocationId: input.trigger ? trigger.triggerLocationId : null,
+          sku: input.trigger ? trigger.triggerSku : null,
+          actionLocationId: input.action ? action.actionLocationId : null,
+          campaignId: input.action ? action.campaignId : null,
+        },
+        this.inventory,
+        (id) => this.campaignExists(id),
+      );
+    }
+    errors.throwIfAny();
+
+    const now = new Date();
+    const triggerChanged = !sameTrigger(trigger, triggerOf(existing));
+    const updated = await this.prisma.$transaction(async (tx) => {
+      // A changed trigger is a new question: its counters and crossings start from now.
+      if (triggerChanged) await tx.milestoneCounter.deleteMany({ where: { ruleId: existing.id } });
+      return tx.automationRule.update({
+        where: { id: existing.id },
+        data: {
+          name,
+          ...(input.enabled != null ? { enabled: input.enabled } : {}),
+          ...trigger,
+          ...action,
+          updatedAt: now,
+          ...(triggerChanged ? { triggerRevision: { increment: 1 }, activeSince: now } : {}),
+        },
+      });
+    });
+    this.ruleById.clear(existing.id).prime(existing.id, updated);
+    return { automationRule: updated };
+  }
+
+  async delete(input: { id: string }): Promise<{ deletedId: string }> {
+    const existing = await this.rule(input.id);
+    if (!existing) throw new DomainError(userError('NOT_FOUND', `No automation rule with id ${input.id}`, ['input', 'id']));
+    const deleted = await this.prisma.$transaction(async (tx) => {
+      const { count } = await tx.automationRule.updateMany({ where: { id: existing.id, deletedAt: null }, data: { deletedAt: new Date(), updatedAt: new Date() } });
+      await tx.milestoneCounter.deleteMany({ where: { ruleId: existing.id } });
+      return count;
+    });
+    if (!deleted) throw new DomainError(userError('NOT_FOUND', `No automation rule with id ${input.id}`, ['input', 'id']));
+    this.ruleById.clear(existing.id);
+    return { deletedId: existing.id };
+  }
+
+  async completeTask(input: { id: string }): Promise<{ storeTask: StoreTask }> {
+    const notFound = () => new DomainError(userError('NOT_FOUND', `No store task with id ${input.id}`, ['input', 'id']));
+    if (!isUuid(input.id)) throw notFound();
+    // Only an OPEN task changes, so a retried completion keeps the first completedAt and completedBy.
+    await this.prisma.storeTask.updateMany({ where: { id: input.id, status: 'OPEN' }, data: { status: 'DONE', completedAt: new Date(), completedBy: this.actor } });
+    const task = await this.prisma.storeTask.findUnique({ where: { id: input.id } });
+    if (!task) throw notFound();
+    return { storeTask: task };
+  }
+
+  private async campaignExists(id: string): Promise<boolean> {
+    return (await this.prisma.campaign.count({ where: { id } })) > 0;
+  }
+}
+
+function after(key: [string, string] | null) {
+  return key ? { OR: [{ createdAt: { lt: new Date(key[0]) } }, { createdAt: new Date(key[0]), id: { lt: key[1] } }] } : {};
+}

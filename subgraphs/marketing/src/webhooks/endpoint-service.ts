@@ -1,0 +1,182 @@
+import DataLoader from 'dataloader';
+import { connection, DomainError, InputErrors, isInstantAndUuid, isUuid, readPage, requestHash, userError, uuidv7, type PageArgs } from '@joinery/core';
+import { Prisma, type PrismaClient, type WebhookAttempt, type WebhookDeliveryStatus, type WebhookEndpoint, type WebhookProvider } from '../generated/prisma/client';
+import { generateWebhookSecret } from './signature';
+
+/** Longest a rotated-out secret may keep working: 7 days, as Stripe allows. */
+export const MAX_SECRET_OVERLAP_MINUTES = 10_080;
+
+export interface CreateWebhookEndpointInput {
+  name: string;
+  provider: WebhookProvider;
+  url: string;
+  authorizationHeader?: string | null;
+  idempotencyKey?: string | null;
+}
+
+export interface UpdateWebhookEndpointInput {
+  id: string;
+  name?: string | null;
+  url?: string | null;
+  enabled?: boolean | null;
+  authorizationHeader?: string | null;
+}
+
+/** An http(s) URL without credentials in it (those go in authorizationHeader, which is never shown). */
+export function checkWebhookUrl(errors: InputErrors, field: string[], value: string): string {
+  const trimmed = value.trim();
+  let url: URL | undefined;
+  try {
+    url = new URL(trimmed);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) errors.add(field, `url ${JSON.stringify(value)} must be an absolute http or https URL`);
+  else if (url.username || url.password) errors.add(field, 'url must not carry a user name or password: put credentials in authorizationHeader');
+  else if (trimmed.length > 2048) errors.add(field, `url must be at most 2048 characters; got ${trimmed.length}`);
+  return trimmed;
+}
+
+function checkAuthorizationHeader(errors: InputErrors, value: string): string | null {
+  const trimmed = value.trim();
+  if (!trimmed) return null;
+  if (trimmed.length > 2048 || /[\r\n\0]/.test(trimmed)) errors.add(['input', 'authorizationHeader'], 'authorizationHeader must be one line of at most 2048 characters');
+  return trimmed;
+}
+
+export function checkOverlap(errors: InputErrors, minutes: number | null | undefined): number {
+  return errors.integer(['input', 'keepPreviousSecretMinutes'], minutes ?? 0, { min: 0, max: MAX_SECRET_OVERLAP_MINUTES });
+}
+
+const notFound = (id: string) => new DomainError(userError('NOT_FOUND', `No webhook endpoint with id ${id}`, ['input', 'id']));
+
+/** Outbound webhook endpoints and their deliveries, as the graph manages and reads them. */
+export class WebhookEndpointService {
+  private readonly byId: DataLoader<string, WebhookEndpoint | null>;
+  private readonly attemptsOf: DataLoader<string, WebhookAttempt[]>;
+
+  constructor(private readonly prisma: PrismaClient) {
+    this.byId = new DataLoader(async (ids) => {
+      const valid = ids.filter(isUuid);
+      const rows = valid.length ? await prisma.webhookEndpoint.findMany({ where: { id: { in: valid } } }) : [];
+      const map = new Map(rows.map((row) => [row.id, row]));
+      return ids.map((id) => map.get(id) ?? null);
+    });
+    this.attemptsOf = new DataLoader(async (ids) => {
+      const rows = await prisma.webhookAttempt.findMany({ where: { deliveryId: { in: [...ids] } }, orderBy: [{ deliveryId: 'asc' }, { number: 'asc' }] });
+      return ids.map((id) => rows.filter((row) => row.deliveryId === id));
+    });
+  }
+
+  endpoint(id: string): Promise<WebhookEndpoint | null> {
+    return this.byId.load(id);
+  }
+
+  async list(args: PageArgs) {
+    const page = readPage(args, isInstantAndUuid);
+    const after: Prisma.WebhookEndpointWhereInput = page.after
+      ? { OR: [{ createdAt: { lt: new Date(page.after[0]) } }, { createdAt: new Date(page.after[0]), id: { lt: page.after[1] } }] }
+      : {};
+    const rows = await this.prisma.webhookEndpoint.findMany({ where: after, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: page.take });
+    rows.forEach((row) => this.byId.prime(row.id, row));
+    return connection(rows, page, (row) => [row.createdAt.toISOString(), row.id], () => this.prisma.webhookEndpoint.count());
+  }
+
+  delivery(id: string) {
+    return isUuid(id) ? this.prisma.webhookDelivery.findUnique({ where: { id } }) : Promise.resolve(null);
+  }
+
+  /** An endpoint's deliveries, newest first (ids are UUIDv7, so id order is queue order). */
+  async deliveries(endpointId: string, args: PageArgs & { statuses?: WebhookDeliveryStatus[] | null }) {
+    const page = readPage(args, isUuid);
+    const where: Prisma.WebhookDeliveryWhereInput = { endpointId, ...(args.statuses?.length ? { status: { in: args.statuses } } : {}) };
+    const rows = await this.prisma.webhookDelivery.findMany({ where: { ...where, ...(page.after ? { id: { lt: page.after } } : {}) }, orderBy: { id: 'desc' }, take: page.take });
+    return connection(rows, page, (row) => row.id, () => this.prisma.webhookDelivery.count({ where }));
+  }
+
+  attempts(deliveryId: string): Promise<WebhookAttempt[]> {
+    return this.attemptsOf.load(deliveryId);
+  }
+
+  async create(input: CreateWebhookEndpointInput): Promise<{ endpoint: WebhookEndpoint; signingSecret: string | null }> {
+    const errors = new InputErrors();
+    const name = errors.text(['input', 'name'], input.name);
+    const url = checkWebhookUrl(errors, ['input', 'url'], input.url);
+    const authorizationHeader = input.authorizationHeader == null ? null : checkAuthorizationHeader(errors, input.authorizationHeader);
+    const key = input.idempotencyKey;
+    if (key != null) errors.text(['input', 'idempotencyKey'], key, { max: 200 });
+    errors.throwIfAny();
+
+    const data = () => ({ id: uuidv7(), name, provider: input.provider, url, authorizationHeader, secret: generateWebhookSecret() });
+    if (!key) {
+      const endpoint = await this.prisma.webhookEndpoint.create({ data: data() });
+      return { endpoint, signingSecret: endpoint.secret };
+    }
+    const { idempotencyKey: _omitted, ...rest } = input;
+    const hash = requestHash(rest);
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        const id = await this.prisma.$transaction(async (tx) => {
+          const seen = await tx.idempotencyKey.findUnique({ where: { operation_key: { operation: 'createWebhookEndpoint', key } } });
+          if (seen) {
+            if (seen.requestHash !== hash) throw new DomainError(userError('CONFLICT', `idempotencyKey ${JSON.stringify(key)} was already used for a different createWebhookEndpoint request`, ['input', 'idempotencyKey']));
+            return (seen.response as { id: string }).id;
+          }
+          const created = await tx.webhookEndpoint.create({ data: data() });
+          await tx.idempotencyKey.create({ data: { operation: 'createWebhookEndpoint', key, requestHash: hash, response: { id: created.id } } });
+          return created.id;
+        });
+        const endpoint = await this.prisma.webhookEndpoint.findUnique({ where: { id } });
+        if (!endpoint) throw new DomainError(userError('NOT_FOUND', `The webhook endpoint ${id} created with idempotencyKey ${JSON.stringify(key)} has been deleted`, ['input', 'idempotencyKey']));
+        // A replay answers as the first call did, secret included, until the secret is rotated.
+        return { endpoint, signingSecret: endpoint.previousSecret === null ? endpoint.secret : null };
+      } catch (error) {
+        if (attempt < 2 && error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') continue;
+        throw error;
+      }
+    }
+  }
+
+  async update(input: UpdateWebhookEndpointInput): Promise<{ endpoint: WebhookEndpoint }> {
+    const existing = await this.endpoint(input.id);
+    if (!existing) throw notFound(input.id);
+    const errors = new InputErrors();
+    const now = new Date();
+    const data: Prisma.WebhookEndpointUpdateInput = { updatedAt: now };
+    if (input.name != null) data.name = errors.text(['input', 'name'], input.name);
+    if (input.url != null) data.url = checkWebhookUrl(errors, ['input', 'url'], input.url);
+    if (input.authorizationHeader != null) data.authorizationHeader = checkAuthorizationHeader(errors, input.authorizationHeader);
+    errors.throwIfAny();
+    const reEnable = input.enabled === true && existing.status === 'DISABLED';
+    if (reEnable) Object.assign(data, { status: 'ENABLED', disabledReason: null, disabledAt: null, consecutiveFailures: 0, failingSince: null });
+    if (input.enabled === false && existing.status === 'ENABLED') Object.assign(data, { status: 'DISABLED', disabledReason: 'disabled through updateWebhookEndpoint', disabledAt: now });
+    const endpoint = await this.prisma.$transaction(async (tx) => {
+      const updated = await tx.webhookEndpoint.update({ where: { id: input.id }, data });
+      // Deliveries that waited while the endpoint was disabled are due at once.
+      if (reEnable) await tx.$executeRaw`UPDATE webhook_deliveries SET next_attempt_at = clock_timestamp() WHERE endpoint_id = ${input.id}::uuid AND status = 'PENDING'`;
+      return updated;
+    });
+    return { endpoint };
+  }
+
+  async rotateSecret(input: { id: string; keepPreviousSecretMinutes?: number | null }): Promise<{ endpoint: WebhookEndpoint; signingSecret: string }> {
+    const errors = new InputErrors();
+    const minutes = checkOverlap(errors, input.keepPreviousSecretMinutes);
+    errors.throwIfAny();
+    const existing = await this.endpoint(input.id);
+    if (!existing) throw notFound(input.id);
+    const now = new Date();
+    const endpoint = await this.prisma.webhookEndpoint.update({
+      where: { id: input.id },
+      data: { secret: generateWebhookSecret(), previousSecret: existing.secret, previousSecretExpiresAt: new Date(now.getTime() + minutes * 60_000), updatedAt: now },
+    });
+    return { endpoint, signingSecret: endpoint.secret };
+  }
+
+  async delete(input: { id: string }): Promise<{ deletedId: string }> {
+    const existing = await this.endpoint(input.id);
+    if (!existing) throw notFound(input.id);
+    await this.prisma.webhookEndpoint.deleteMany({ where: { id: input.id } });
+    return { deletedId: input.id };
+  }
+}
