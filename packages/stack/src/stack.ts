@@ -4,6 +4,8 @@ import { buildMarketingSubgraph, openMarketingDatabase, type MarketingSubgraph }
 import { buildRouter, readSupergraph, type Router, type RouterOptions } from '@joinery/router';
 import { buildSalesSubgraph, connectToOwners, openSalesDatabase, type SalesSubgraph } from '@joinery/sales';
 
+type MarketingOptions = Parameters<typeof buildMarketingSubgraph>[0];
+
 export interface StackOptions {
   targets: Record<SubgraphName, DatabaseTarget>;
   /** Default 127.0.0.1. */
@@ -16,8 +18,12 @@ export interface StackOptions {
   subgraphCallTimeoutMs?: number;
   /** Sale recovery sweep interval; off when omitted. */
   saleRecoveryIntervalMs?: number;
-  /** Carries stock events from inventory to the router. Default: in-process (closed by `stop`). */
+  /** Carries stock events from inventory to the router, and order events from sales. Default: in-process (closed by `stop`). */
   bus?: EventBus;
+  /** Marketing's webhook worker settings (tests shorten the retry schedule). Default: the worker's defaults. */
+  webhooks?: MarketingOptions['webhooks'];
+  /** Marketing's consumer group settings (tests shorten the reclaim time). */
+  consumer?: MarketingOptions['consumer'];
   /** Router WebSocket limits (tests lower them). */
   webSocket?: RouterOptions['webSocket'];
 }
@@ -50,13 +56,20 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const bus = options.bus ?? new InProcessEventBus();
   const inventory = await buildInventorySubgraph({ database: inventoryDb, bus });
   const inventoryUrl = await inventory.listen(options.ports.inventory, host);
-  const marketing = await buildMarketingSubgraph({ database: marketingDb, inventory: createInventoryDirectory(createSubgraphClient('inventory', inventoryUrl, timeout)) });
+  const marketing = await buildMarketingSubgraph({
+    database: marketingDb,
+    inventory: createInventoryDirectory(createSubgraphClient('inventory', inventoryUrl, timeout)),
+    bus,
+    webhooks: options.webhooks ?? {},
+    consumer: options.consumer,
+  });
   const marketingUrl = await marketing.listen(options.ports.marketing, host);
 
   const sales = await buildSalesSubgraph({
     database: salesDb,
     ...connectToOwners({ inventory: inventoryUrl, marketing: marketingUrl }, timeout),
     recoveryIntervalMs: options.saleRecoveryIntervalMs,
+    bus,
   });
   const salesUrl = await sales.listen(options.ports.sales, host);
 

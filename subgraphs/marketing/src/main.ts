@@ -1,4 +1,4 @@
-import { createInventoryDirectory, createSubgraphClient, databaseTarget, loadEnv, runMain, serveUntilSignalled, shouldSeed, subgraphUrl } from '@joinery/core';
+import { createInventoryDirectory, createSubgraphClient, databaseTarget, loadEnv, openEventBus, runMain, serveUntilSignalled, shouldSeed, subgraphUrl } from '@joinery/core';
 import { seedDemoData } from '@joinery/demo-data';
 import { buildMarketingSubgraph, openMarketingDatabase } from './server';
 
@@ -8,8 +8,9 @@ async function main(): Promise<void> {
   const database = await openMarketingDatabase(target);
   if (shouldSeed(env, target)) await seedDemoData('marketing', database);
   const inventory = createInventoryDirectory(createSubgraphClient('inventory', subgraphUrl(env, 'inventory'), env.SUBGRAPH_CALL_TIMEOUT_MS));
-  const subgraph = await buildMarketingSubgraph({ database, inventory });
-  await serveUntilSignalled('marketing', subgraph, { host: env.HOST, port: env.MARKETING_PORT, portVariable: 'MARKETING_PORT' }, { database: target.kind });
+  const bus = await openEventBus({ redisUrl: env.REDIS_URL, channelPrefix: env.EVENT_CHANNEL_PREFIX });
+  const subgraph = await buildMarketingSubgraph({ database, inventory, webhooks: {}, bus });
+  await serveUntilSignalled('marketing', { listen: subgraph.listen, stop: () => subgraph.stop().finally(() => bus.close()) }, { host: env.HOST, port: env.MARKETING_PORT, portVariable: 'MARKETING_PORT' }, { database: target.kind, events: bus.kind });
 }
 
 runMain(main);

@@ -126,7 +126,8 @@ class Group {
       },
       async stop() {
         member.active = false;
-        group.members.splice(group.members.indexOf(member), 1);
+        const index = group.members.indexOf(member);
+        if (index >= 0) group.members.splice(index, 1);
         await group.pumping;
       },
     };

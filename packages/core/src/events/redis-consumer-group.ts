@@ -65,7 +65,7 @@ export class RedisConsumerGroupMember implements Consumption {
   async stop(): Promise<void> {
     this.running = false;
     await this.loop;
-    if (this.client.isOpen) await this.client.close();
+    if (this.client.isOpen) await this.client.close().catch(() => undefined);
   }
 
   /**
