@@ -99,7 +99,8 @@ describe.each(backends())('consumer groups on $name', (backend) => {
       const [letter] = await bus.deadLetters(TOPIC, 'fussy');
       expect(letter).toMatchObject({ topic: TOPIC, group: 'fussy', attempts: 3, event: { id: events[6].id, payload: { n: 7 } } });
       expect(letter.error).toContain('cannot handle thing 7');
-      expect(failures).toBe(3);
+      // Three deliveries; on Redis the first also tried the event inside its batch before alone.
+      expect(failures).toBe(bus.kind === 'redis' ? 4 : 3);
       // The failed attempts rolled back their effect; the other nine were applied once.
       expect(await effects(database)).toEqual({ total: 9, distinct: 9, ns: range(1, 10).filter((n) => n !== 7) });
 

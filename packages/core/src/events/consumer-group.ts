@@ -16,6 +16,12 @@ export interface ConsumeOptions {
   consumer?: string;
   /** Handles one event; resolving acknowledges it. Must be safe to call twice for one event id. */
   handler: (event: EventEnvelope) => Promise<void>;
+  /**
+   * Handles the events read together in one go (e.g. one database transaction), in order; resolving
+   * acknowledges them all. If it throws, each event is handed to `handler` alone, so one bad event
+   * is retried and dead-lettered by itself. Optional; same duty to be safe to repeat.
+   */
+  batchHandler?: (events: EventEnvelope[]) => Promise<void>;
   /** Deliveries of one event before it is dead-lettered. Default 5. */
   maxAttempts?: number;
   /** An event delivered this long ago (ms) and still unacknowledged is delivered again. Default 10000. */

@@ -4,6 +4,7 @@ import type { EventBus, EventEnvelope } from './event-bus';
 /** The part of a Prisma transaction client the consumer machinery uses. */
 export interface RawSql {
   $executeRaw(query: TemplateStringsArray, ...values: unknown[]): PromiseLike<number>;
+  $queryRaw<T = unknown>(query: TemplateStringsArray, ...values: unknown[]): PromiseLike<T>;
 }
 
 /** Runs a function in one database transaction (a PrismaClient is one). */
@@ -23,6 +24,8 @@ export interface EventConsumer<Tx extends RawSql> {
   topics: string[];
   /** Applies one event inside `tx`. Events it does not care about are simply ignored. */
   handle(tx: Tx, event: EventEnvelope): Promise<void>;
+  /** Applies several, in order, inside `tx` (e.g. reading what they all need once). Default: `handle` each. */
+  handleBatch?(tx: Tx, events: EventEnvelope[]): Promise<void>;
   /** Deletes the state it derives from events, before a replay rebuilds it. */
   reset(tx: Tx): Promise<void>;
 }
@@ -40,6 +43,27 @@ export async function handleOnce<Tx extends RawSql>(db: TransactionRunner<Tx>, c
     if (inserted === 0) return false;
     await handle(tx);
     return true;
+  });
+}
+
+/**
+ * Applies several events in one transaction: their ids are recorded in one statement and `handle`
+ * runs, in order, for those not handled before. Resolves with how many were applied. If any
+ * handler throws, nothing of the batch is kept.
+ */
+export async function handleBatchOnce<Tx extends RawSql>(db: TransactionRunner<Tx>, consumer: string, events: EventEnvelope[], handle: (tx: Tx, events: EventEnvelope[]) => Promise<void>): Promise<number> {
+  return db.$transaction(async (tx) => {
+    const ids = events.map((event) => event.id);
+    const types = events.map((event) => event.type);
+    const fresh = await tx.$queryRaw<{ event_id: string }[]>`
+      INSERT INTO processed_events (consumer, event_id, event_type)
+      SELECT ${consumer}, id, type FROM unnest(${ids}::uuid[], ${types}::text[]) AS event(id, type)
+      ON CONFLICT (consumer, event_id) DO NOTHING
+      RETURNING event_id::text`;
+    const applied = new Set(fresh.map((row) => row.event_id));
+    const toApply = events.filter((event) => applied.has(event.id.toLowerCase()));
+    if (toApply.length) await handle(tx, toApply);
+    return applied.size;
   });
 }
 
@@ -65,9 +89,17 @@ export async function startConsumer<Tx extends RawSql>(
     if (applied) counts.applied += 1;
     else counts.duplicates += 1;
   };
+  const batchHandler = async (events: EventEnvelope[]) => {
+    const applied = await handleBatchOnce(db, consumer.name, events, async (tx, fresh) => {
+      if (consumer.handleBatch) await consumer.handleBatch(tx, fresh);
+      else for (const event of fresh) await consumer.handle(tx, event);
+    });
+    counts.applied += applied;
+    counts.duplicates += events.length - applied;
+  };
   const members: Consumption[] = [];
   try {
-    for (const topic of consumer.topics) members.push(await bus.consume(topic, { ...options, group: consumer.name, handler }));
+    for (const topic of consumer.topics) members.push(await bus.consume(topic, { ...options, group: consumer.name, handler, batchHandler }));
   } catch (error) {
     await Promise.allSettled(members.map((member) => member.stop()));
     throw error;

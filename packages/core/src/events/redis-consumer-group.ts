@@ -87,7 +87,9 @@ export class RedisConsumerGroupMember implements Consumption {
         }
         const block = Math.max(1, Math.min(BLOCK_MS, nextReclaim - Date.now()));
         const reply = (await this.client.xReadGroup(this.options.group, this.name, { key: this.keys.stream, id: '>' }, { COUNT: this.batchSize, BLOCK: block })) as { messages: StreamMessage[] }[] | null;
-        for (const message of reply?.[0]?.messages ?? []) {
+        const messages = reply?.[0]?.messages ?? [];
+        if (messages.length > 1 && this.options.batchHandler && (await this.handleBatch(messages))) continue;
+        for (const message of messages) {
           if (!this.running) return;
           await this.handle(message);
         }
@@ -97,6 +99,27 @@ export class RedisConsumerGroupMember implements Consumption {
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
     }
+  }
+
+  /** Hands readable messages to batchHandler at once; false (nothing acknowledged) if it threw. */
+  private async handleBatch(messages: StreamMessage[]): Promise<boolean> {
+    const events: EventEnvelope[] = [];
+    for (const message of messages) {
+      try {
+        events.push(JSON.parse(message.message.event) as EventEnvelope);
+      } catch {
+        return false; // The one-by-one path dead-letters the unreadable one.
+      }
+    }
+    try {
+      await this.options.batchHandler!(events);
+    } catch {
+      return false;
+    }
+    if (!this.running && !this.client.isOpen) return true;
+    await this.client.xAck(this.keys.stream, this.options.group, messages.map((message) => message.id));
+    this.handled += messages.length;
+    return true;
   }
 
   /** `delivery`: how many times Redis has delivered this event (1 for a first read). */

@@ -9,11 +9,14 @@ export function sqlTransactions(database: Database): TransactionRunner<RawSql> {
   return {
     $transaction: (fn) =>
       database.withConnection(async (connection) => {
+        const toSql = (strings: TemplateStringsArray) => strings.reduce((text, part, i) => text + `$${i}` + part);
         const tx: RawSql = {
           async $executeRaw(strings, ...values) {
-            const sql = strings.reduce((text, part, i) => text + `$${i}` + part);
-            const result = await connection.query(sql, values);
+            const result = await connection.query(toSql(strings), values);
             return result.affectedRows ?? result.rowCount ?? result.rows.length;
+          },
+          async $queryRaw<T>(strings: TemplateStringsArray, ...values: unknown[]) {
+            return (await connection.query(toSql(strings), values)).rows as T;
           },
         };
         await connection.query('BEGIN');

@@ -14,6 +14,7 @@ export function automationConsumer(engine: AutomationEngine): EventConsumer<Pris
     name: AUTOMATION_CONSUMER,
     topics: ['inventory.stock', 'sales.orders'],
     handle: (tx, event) => engine.handle(tx, event),
+    handleBatch: (tx, events) => engine.handleBatch(tx, events),
     reset: (tx) => engine.reset(tx),
   };
 }

@@ -71,12 +71,28 @@ export class AutomationEngine {
   constructor(private readonly deps: AutomationEngineDeps) {}
 
   async handle(tx: Prisma.TransactionClient, event: EventEnvelope): Promise<void> {
-    if (event.type !== STOCK_CHANGED && event.type !== ORDER_CONFIRMED && event.type !== ORDER_RETURNED) return;
-    const occurredAt = new Date(event.occurredAt);
-    if (Number.isNaN(occurredAt.getTime())) return skipped(event, 'occurredAt is not a date');
-    if (event.type === STOCK_CHANGED) await this.onStockChanged(tx, event, occurredAt);
-    else if (event.type === ORDER_CONFIRMED) await this.onOrderConfirmed(tx, event, occurredAt);
-    else await this.onOrderReturned(tx, event);
+    await this.handleBatch(tx, [event]);
+  }
+
+  /**
+   * Handles events read together, in order, in the caller's transaction. The rules are read once
+   * for the batch: most events (stock changes that cross nothing) then cost no query at all.
+   */
+  async handleBatch(tx: Prisma.TransactionClient, events: EventEnvelope[]): Promise<void> {
+    const relevant = events.filter((event) => event.type === STOCK_CHANGED || event.type === ORDER_CONFIRMED || event.type === ORDER_RETURNED);
+    if (!relevant.length) return;
+    const rules = await tx.automationRule.findMany({ where: { deletedAt: null }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+    for (const event of relevant) {
+      const occurredAt = new Date(event.occurredAt);
+      if (Number.isNaN(occurredAt.getTime())) {
+        skipped(event, 'occurredAt is not a date');
+        continue;
+      }
+      const live = rules.filter((rule) => rule.activeSince <= occurredAt);
+      if (event.type === STOCK_CHANGED) await this.onStockChanged(tx, event, live);
+      else if (event.type === ORDER_CONFIRMED) await this.onOrderConfirmed(tx, event, live);
+      else await this.onOrderReturned(tx, event);
+    }
   }
 
   /**
@@ -89,19 +105,17 @@ export class AutomationEngine {
     await tx.customerStats.deleteMany({});
   }
 
-  private async onStockChanged(tx: Prisma.TransactionClient, event: EventEnvelope, occurredAt: Date): Promise<void> {
+  /** `live`: the rules not deleted and active at the event's time, oldest first. */
+  private async onStockChanged(tx: Prisma.TransactionClient, event: EventEnvelope, live: AutomationRule[]): Promise<void> {
     const stock = readStockChanged(event.payload);
     if (!stock) return skipped(event, 'payload lacks locationId, sku, available or delta');
-    const rules = await tx.automationRule.findMany({
-      where: {
-        triggerKind: { in: ['STOCK_AT_OR_BELOW', 'BACK_IN_STOCK'] },
-        enabled: true,
-        deletedAt: null,
-        activeSince: { lte: occurredAt },
-        AND: [{ OR: [{ triggerLocationId: null }, { triggerLocationId: stock.locationId }] }, { OR: [{ triggerSku: null }, { triggerSku: stock.sku }] }],
-      },
-      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-    });
+    const rules = live.filter(
+      (rule) =>
+        (rule.triggerKind === 'STOCK_AT_OR_BELOW' || rule.triggerKind === 'BACK_IN_STOCK') &&
+        rule.enabled &&
+        (rule.triggerLocationId === null || rule.triggerLocationId.toLowerCase() === stock.locationId.toLowerCase()) &&
+        (rule.triggerSku === null || rule.triggerSku === stock.sku),
+    );
     const { availableBefore, available } = stock;
     for (const rule of rules) {
       const facts = { locationId: stock.locationId, sku: stock.sku, availableBefore, available };
@@ -116,19 +130,15 @@ export class AutomationEngine {
     }
   }
 
-  private async onOrderConfirmed(tx: Prisma.TransactionClient, event: EventEnvelope, occurredAt: Date): Promise<void> {
+  private async onOrderConfirmed(tx: Prisma.TransactionClient, event: EventEnvelope, live: AutomationRule[]): Promise<void> {
     const order = readOrderConfirmed(event.payload, event.occurredAt);
     if (!order) return skipped(event, 'payload lacks orderId, locationId, totalAmount, unitCount or lines');
     const customer = order.customerId ? await this.countCustomerOrder(tx, order) : null;
-    const rules = await tx.automationRule.findMany({
-      where: {
-        triggerKind: { in: ['SALES_MILESTONE', 'CUSTOMER_ENTERS_SEGMENT'] },
-        deletedAt: null,
-        activeSince: { lte: occurredAt },
-        OR: [{ triggerLocationId: null }, { triggerLocationId: order.locationId }],
-      },
-      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-    });
+    const rules = live.filter(
+      (rule) =>
+        (rule.triggerKind === 'SALES_MILESTONE' || rule.triggerKind === 'CUSTOMER_ENTERS_SEGMENT') &&
+        (rule.triggerLocationId === null || rule.triggerLocationId.toLowerCase() === order.locationId.toLowerCase()),
+    );
     for (const rule of rules) {
       if (rule.triggerKind === 'SALES_MILESTONE') await this.countMilestone(tx, rule, event, order);
       else if (rule.enabled && customer && order.customerId) await this.checkSegment(tx, rule, event, order, customer);
