@@ -5,14 +5,17 @@
  *   dead-letters --topic <t> --group <g>     a group's dead letters, one JSON line each
  *   redrive --topic <t> --group <g>          put them back on the topic, once the cause is fixed
  */
-import { EVENT_TOPICS, loadEnv, RedisEventBus, runMain } from '@joinery/core';
+import { ConfigError, EVENT_TOPICS, loadEnv, RedisEventBus, runMain } from '@joinery/core';
+
+/** Groups that consume each topic (docs/events.md, "Consumers"), shown even before they first ran. */
+const KNOWN_GROUPS: Record<string, string[]> = { 'inventory.stock': ['marketing.automation'], 'sales.orders': ['marketing.automation'] };
 
 async function main(): Promise<void> {
   const [command, ...rest] = process.argv.slice(2);
   const option = (name: string) => {
     const index = rest.indexOf(`--${name}`);
     const value = index >= 0 ? rest[index + 1] : undefined;
-    if (!value) throw new Error(`${command} needs --${name} <${name}>`);
+    if (!value) throw new ConfigError([`${command} needs --${name} <${name}>`]);
     return value;
   };
   const env = loadEnv();
@@ -25,10 +28,12 @@ async function main(): Promise<void> {
   try {
     if (command === 'status') {
       for (const topic of EVENT_TOPICS) {
-        const status = await bus.status(topic);
+        const status = await bus.status(topic, KNOWN_GROUPS[topic]);
         console.log(`${topic}: ${status.length} events in ${bus.keys(topic).stream}`);
         for (const group of status.groups) {
-          console.log(`  group ${group.name}: ${group.consumers} consumers, ${group.pending} pending, lag ${group.lag ?? 'unknown'}, ${group.deadLetters} dead letters`);
+          const oldest = group.oldestPendingMs === null ? '' : ` (oldest ${(group.oldestPendingMs / 1000).toFixed(1)} s)`;
+          console.log(`  group ${group.name}: ${group.consumers} consumers, ${group.pending} pending${oldest}, lag ${group.lag ?? 'unknown'}, ${group.deadLetters} dead letters`);
+          if (group.trimmedPastUnread) console.log(`  WARNING: the stream was trimmed past events ${group.name} had not read; run npm run replay -- --consumer ${group.name}`);
         }
       }
     } else if (command === 'dead-letters') {

@@ -51,7 +51,13 @@ export async function buildMarketingSubgraph(deps: {
   webhookWorker?.start();
   const relay = deps.bus ? new OutboxRelay({ name: 'marketing', database: deps.database, bus: deps.bus, topicOf: () => MARKETING_TOPIC, pollIntervalMs: deps.relayPollIntervalMs }) : undefined;
   relay?.start();
-  const automation = deps.bus ? await startConsumer(deps.bus, prisma, automationConsumer(new AutomationEngine({ enqueueWebhook: enqueueWebhookDelivery })), deps.consumer) : undefined;
+  let automation: RunningConsumer | undefined;
+  try {
+    automation = deps.bus ? await startConsumer(deps.bus, prisma, automationConsumer(new AutomationEngine({ enqueueWebhook: enqueueWebhookDelivery })), deps.consumer) : undefined;
+  } catch (error) {
+    await Promise.allSettled([relay?.stop(), webhookWorker?.stop(), server.stop(), prisma.$disconnect()]);
+    throw error;
+  }
   return {
     ...server,
     prisma,

@@ -8,7 +8,9 @@ import { openDatabase, type Database } from '../db/database';
 import { uuidv7 } from '../ids';
 import { backends } from '../testing';
 import type { Consumption } from './consumer-group';
-import type { EventBus, EventEnvelope } from './event-bus';
+import { randomBytes } from 'node:crypto';
+import { createClient } from 'redis';
+import { RedisEventBus, type EventBus, type EventEnvelope } from './event-bus';
 import { handleOnce, startConsumer, type EventConsumer, type RawSql } from './event-consumer';
 import { OutboxRelay } from './outbox-relay';
 import { replayConsumer } from './replay';
@@ -45,9 +47,14 @@ async function effects(database: Database): Promise<{ total: number; distinct: n
   });
 }
 
-async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
+async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs?: number): Promise<void>;
+async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string, timeoutMs?: number): Promise<T>;
+async function until<T>(first: () => unknown, second: unknown, third?: unknown, fourth?: unknown): Promise<unknown> {
+  const [read, done, what, timeoutMs] = typeof second === 'function' ? [first, second as (value: T) => boolean, third as string, (fourth as number) ?? 20_000] : [first, Boolean, second as string, (third as number) ?? 20_000];
   const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
+  for (;;) {
+    const value = await read();
+    if (done(value as T)) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
@@ -204,6 +211,57 @@ describe.each(backends())('consumer groups on $name', (backend) => {
       await survivor.stop();
     } finally {
       await database.close();
+    }
+  });
+});
+
+describe.runIf(process.env.REDIS_URL)('Redis consumer groups when Redis loses or trims events', () => {
+  const connect = (streamMaxLength?: number) => RedisEventBus.connect({ url: process.env.REDIS_URL!, channelPrefix: `test:${randomBytes(5).toString('hex')}:`, streamMaxLength });
+
+  it('recreate a group Redis lost (a restart without persistence, a flush) and go on with new events', async () => {
+    const bus = await connect();
+    try {
+      const seen: number[] = [];
+      const member = await bus.consume(TOPIC, { group: 'survivor', handler: async (received) => void seen.push(received.payload.n as number) });
+      await bus.publish(TOPIC, range(1, 3).map(event));
+      await until(() => seen.length === 3, 'the first three');
+      const admin = createClient({ url: process.env.REDIS_URL });
+      await admin.connect();
+      await admin.del(bus.keys(TOPIC).stream);
+      await admin.close();
+      await bus.publish(TOPIC, range(4, 6).map(event));
+      await until(() => seen.length === 6, 'events after the loss', 10_000);
+      expect(seen).toEqual(range(1, 6));
+      await member.stop();
+    } finally {
+      await bus.close();
+    }
+  });
+
+  it('record a pending event the stream trimmed away as a dead letter, and flag a group trimmed past unread events', async () => {
+    const bus = await connect(10);
+    try {
+      const lagging = await bus.consume(TOPIC, { group: 'lagging', handler: async () => {} });
+      await lagging.stop();
+      const stuck = await bus.consume(TOPIC, {
+        group: 'stuck',
+        reclaimAfterMs: 200,
+        maxAttempts: 1_000,
+        handler: async (received) => {
+          if (received.payload.n === 1) throw new Error('not yet');
+        },
+      });
+      await bus.publish(TOPIC, [event(1)]);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      for (let n = 2; n <= 500; n += 100) await bus.publish(TOPIC, range(n, n + 99).map(event));
+      const letters = await until(async () => bus.deadLetters(TOPIC, 'stuck'), (found) => found.length > 0, 'the trimmed event dead-lettered');
+      expect(letters[0].error).toMatch(/trimmed from the stream before it was handled/);
+      const status = await (bus as RedisEventBus).status(TOPIC);
+      expect(status.groups.find((group) => group.name === 'lagging')).toMatchObject({ trimmedPastUnread: true });
+      expect(status.groups.find((group) => group.name === 'stuck')?.deadLetters).toBeGreaterThanOrEqual(1);
+      await stuck.stop();
+    } finally {
+      await bus.close();
     }
   });
 });

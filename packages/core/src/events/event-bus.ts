@@ -146,7 +146,7 @@ export class RedisEventBus implements EventBus {
 
   /** The Redis keys of a topic: its stream and each group's dead letters. */
   keys(topic: string): StreamKeys {
-    return { topic, stream: `${this.prefix}stream:${topic}`, deadLetters: (group) => `${this.prefix}dead:${topic}:${group}` };
+    return { topic, stream: `${this.prefix}stream:${topic}`, deadLetters: (group) => `${this.prefix}dead:${topic}:${group}`, errors: (group) => `${this.prefix}errors:${topic}:${group}` };
   }
 
   async consume(topic: string, options: ConsumeOptions): Promise<Consumption> {
@@ -174,9 +174,9 @@ export class RedisEventBus implements EventBus {
     return readDeadLetters(this.publisher, this.keys(topic), group);
   }
 
-  /** The topic's stream, groups, pending events and dead letters. */
-  status(topic: string): Promise<StreamStatus> {
-    return streamStatus(this.publisher, this.keys(topic));
+  /** The topic's stream, groups, pending events and dead letters (of `knownGroups` too, even without a stream). */
+  status(topic: string, knownGroups: string[] = []): Promise<StreamStatus> {
+    return streamStatus(this.publisher, this.keys(topic), knownGroups);
   }
 
   /** Puts a group's dead letters back on the topic; returns how many. */

@@ -11,6 +11,8 @@ export interface StreamKeys {
   topic: string;
   stream: string;
   deadLetters: (group: string) => string;
+  /** A hash of the last handler error per pending stream id, so any member can dead-letter with it. */
+  errors: (group: string) => string;
 }
 
 interface StreamMessage {
@@ -32,8 +34,8 @@ const BLOCK_MS = 1_000;
 export class RedisConsumerGroupMember implements Consumption {
   handled = 0;
   private running = true;
+  private killed = false;
   private loop: Promise<void> | undefined;
-  private readonly lastErrors = new Map<string, string>();
   private readonly name: string;
   private readonly maxAttempts: number;
   private readonly reclaimAfterMs: number;
@@ -50,22 +52,29 @@ export class RedisConsumerGroupMember implements Consumption {
   static async join(client: RedisClient, keys: StreamKeys, options: ConsumeOptions): Promise<RedisConsumerGroupMember> {
     await client.connect();
     try {
-      await client.xGroupCreate(keys.stream, options.group, '0', { MKSTREAM: true });
+      await createGroup(client, keys, options.group);
     } catch (error) {
-      if (!String((error as Error).message).includes('BUSYGROUP')) {
-        await client.close();
-        throw error;
-      }
+      await client.close();
+      throw error;
     }
     const member = new RedisConsumerGroupMember(client, keys, options);
     member.loop = member.run();
     return member;
   }
 
+  /** Finishes the events in hand, stops reading, and leaves the group if it holds nothing pending. */
   async stop(): Promise<void> {
     this.running = false;
     await this.loop;
-    if (this.client.isOpen) await this.client.close().catch(() => undefined);
+    if (!this.client.isOpen) return;
+    try {
+      // A member with nothing pending leaves, so `npm run events -- status` counts the live ones.
+      const [summary] = await this.client.xPendingRange(this.keys.stream, this.options.group, '-', '+', 1, { consumer: this.name });
+      if (!summary) await this.client.xGroupDelConsumer(this.keys.stream, this.options.group, this.name);
+    } catch {
+      // Leaving is tidiness only.
+    }
+    await this.client.close().catch(() => undefined);
   }
 
   /**
@@ -74,6 +83,7 @@ export class RedisConsumerGroupMember implements Consumption {
    */
   kill(): void {
     this.running = false;
+    this.killed = true;
     this.client.destroy();
   }
 
@@ -89,15 +99,48 @@ export class RedisConsumerGroupMember implements Consumption {
         const reply = (await this.client.xReadGroup(this.options.group, this.name, { key: this.keys.stream, id: '>' }, { COUNT: this.batchSize, BLOCK: block })) as { messages: StreamMessage[] }[] | null;
         const messages = reply?.[0]?.messages ?? [];
         if (messages.length > 1 && this.options.batchHandler && (await this.handleBatch(messages))) continue;
-        for (const message of messages) {
-          if (!this.running) return;
-          await this.handle(message);
+        // One by one, the events in hand are finished even when stop() was called meanwhile.
+        let claimedAt = Date.now();
+        for (let i = 0; i < messages.length; i += 1) {
+          if (this.killed) return;
+          if (Date.now() - claimedAt > this.reclaimAfterMs / 2) {
+            // Slow going: renew the claim on what is left, so other members do not take it over
+            // (and skip any they already took).
+            const ours = new Set((await this.client.xClaimJustId(this.keys.stream, this.options.group, this.name, 0, messages.slice(i).map((message) => message.id))).map(String));
+            claimedAt = Date.now();
+            if (!ours.has(messages[i].id)) continue;
+          }
+          await this.handle(messages[i]);
         }
       } catch (error) {
-        if (!this.running) return;
+        if (this.killed || (!this.running && !this.client.isOpen)) return;
+        if (String((error as Error)?.message).includes('NOGROUP')) {
+          await this.recreateGroup();
+          continue;
+        }
         console.error(JSON.stringify({ level: 'error', msg: 'consumer group read failed; retrying', group: this.options.group, topic: this.keys.topic, error: errorText(error) }));
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
+    }
+  }
+
+  /**
+   * The group is gone: Redis restarted without persistence, or was flushed. What it held is lost to
+   * this group; the outboxes still have it. The group is created again (from the start of what the
+   * stream holds now) so new events flow, and operators are told to replay.
+   */
+  private async recreateGroup(): Promise<void> {
+    console.error(JSON.stringify({
+      level: 'error',
+      msg: 'consumer group missing in Redis (restart without persistence or flush?); recreating it. Events Redis lost are not redelivered: run `npm run replay -- --consumer <group>`',
+      group: this.options.group,
+      topic: this.keys.topic,
+    }));
+    try {
+      await createGroup(this.client, this.keys, this.options.group);
+    } catch (error) {
+      console.error(JSON.stringify({ level: 'error', msg: 'recreating the consumer group failed; retrying', group: this.options.group, error: errorText(error) }));
+      await new Promise((resolve) => setTimeout(resolve, 500));
     }
   }
 
@@ -116,7 +159,7 @@ export class RedisConsumerGroupMember implements Consumption {
     } catch {
       return false;
     }
-    if (!this.running && !this.client.isOpen) return true;
+    if (this.killed) return true;
     await this.client.xAck(this.keys.stream, this.options.group, messages.map((message) => message.id));
     this.handled += messages.length;
     return true;
@@ -135,13 +178,14 @@ export class RedisConsumerGroupMember implements Consumption {
     try {
       await this.options.handler(event);
     } catch (error) {
-      this.lastErrors.set(message.id, errorText(error));
       logHandlerFailure(this.options.group, event, delivery, error);
+      if (this.killed) return;
+      // Kept in Redis, so whichever member finally dead-letters it records why.
+      await this.client.multi().hSet(this.keys.errors(this.options.group), message.id, errorText(error)).expire(this.keys.errors(this.options.group), 7 * 24 * 3600).exec();
       return; // Left pending: reclaimed after reclaimAfterMs, by this member or another.
     }
-    if (!this.running && !this.client.isOpen) return;
-    await this.client.xAck(this.keys.stream, this.options.group, message.id);
-    this.lastErrors.delete(message.id);
+    if (this.killed) return;
+    await this.client.multi().xAck(this.keys.stream, this.options.group, message.id).hDel(this.keys.errors(this.options.group), message.id).exec();
     this.handled += 1;
   }
 
@@ -155,15 +199,17 @@ export class RedisConsumerGroupMember implements Consumption {
         const entry = { id: String(id), deliveriesCounter: Number(deliveriesCounter) };
         const [claimed] = (await this.client.xClaim(this.keys.stream, this.options.group, this.name, this.reclaimAfterMs, entry.id)) as (StreamMessage | null)[];
         if (!claimed) {
-          // Another member claimed it first, or the stream was trimmed past it.
-          if (!(await this.stillPending(entry.id))) continue;
-          await this.client.xAck(this.keys.stream, this.options.group, entry.id);
+          // Another member claimed it first (it is pending there), or the stream was trimmed past it
+          // (MAXLEN) before anyone handled it: Redis 7 then drops it from the pending list.
+          const owner = await this.pendingOwner(entry.id);
+          if (owner === null || owner === this.name) await this.trimmedAway(entry.id);
           continue;
         }
         const deliveries = entry.deliveriesCounter + 1;
         if (deliveries > this.maxAttempts) {
           const event = safeParse(claimed.message.event);
-          await this.deadLetter(claimed, event, deliveries - 1, this.lastErrors.get(entry.id) ?? null);
+          const error = await this.client.hGet(this.keys.errors(this.options.group), entry.id);
+          await this.deadLetter(claimed, event, deliveries - 1, error === null || error === undefined ? null : String(error));
         } else {
           await this.handle(claimed, deliveries);
         }
@@ -172,9 +218,10 @@ export class RedisConsumerGroupMember implements Consumption {
     }
   }
 
-  private async stillPending(id: string): Promise<boolean> {
+  /** The member an event is pending with, or null if it is not pending. */
+  private async pendingOwner(id: string): Promise<string | null> {
     const [entry] = await this.client.xPendingRange(this.keys.stream, this.options.group, id, id, 1);
-    return entry !== undefined && entry.consumer === this.name;
+    return entry === undefined ? null : String(entry.consumer);
   }
 
   private async deadLetter(message: StreamMessage, event: EventEnvelope, attempts: number, error: string | null): Promise<void> {
@@ -183,9 +230,29 @@ export class RedisConsumerGroupMember implements Consumption {
       .multi()
       .xAdd(this.keys.deadLetters(this.options.group), '*', { event: message.message.event ?? '', attempts: String(attempts), error: error ?? '', deadAt: letter.deadAt, streamId: message.id })
       .xAck(this.keys.stream, this.options.group, message.id)
+      .hDel(this.keys.errors(this.options.group), message.id)
       .exec();
-    this.lastErrors.delete(message.id);
     logDeadLetter(letter);
+  }
+
+  /** A pending event whose entry the stream no longer holds: recorded as a dead letter without its body. */
+  private async trimmedAway(streamId: string): Promise<void> {
+    const error = `trimmed from the stream before it was handled (stream id ${streamId}); its event is in the producer's outbox: run npm run replay`;
+    console.error(JSON.stringify({ level: 'error', msg: 'pending event trimmed away', group: this.options.group, topic: this.keys.topic, streamId }));
+    await this.client
+      .multi()
+      .xAdd(this.keys.deadLetters(this.options.group), '*', { event: '', attempts: '0', error, deadAt: new Date().toISOString(), streamId })
+      .xAck(this.keys.stream, this.options.group, streamId)
+      .hDel(this.keys.errors(this.options.group), streamId)
+      .exec();
+  }
+}
+
+async function createGroup(client: RedisClient, keys: StreamKeys, group: string): Promise<void> {
+  try {
+    await client.xGroupCreate(keys.stream, group, '0', { MKSTREAM: true });
+  } catch (error) {
+    if (!String((error as Error).message).includes('BUSYGROUP')) throw error;
   }
 }
 
@@ -214,27 +281,60 @@ export interface StreamStatus {
   topic: string;
   /** Events the stream holds now. */
   length: number;
-  groups: { name: string; consumers: number; pending: number; lag: number | null; deadLetters: number }[];
+  groups: {
+    name: string;
+    consumers: number;
+    pending: number;
+    lag: number | null;
+    /** Age of the oldest event delivered but not yet acknowledged, in ms. */
+    oldestPendingMs: number | null;
+    /** The stream was trimmed past events this group had not read yet: they must be replayed. */
+    trimmedPastUnread: boolean;
+    deadLetters: number;
+  }[];
+}
+
+/** Milliseconds part of a stream id (`<ms>-<seq>`). */
+const idTime = (id: string) => Number(id.split('-')[0]);
+
+/** `entries-added` from an XINFO STREAM reply (pairs in RESP2, a map in RESP3). */
+function entriesAdded(reply: unknown): number {
+  const key = 'entries-added';
+  if (reply instanceof Map) return Number(reply.get(key) ?? 0);
+  if (Array.isArray(reply)) {
+    const index = reply.findIndex((item) => String(item) === key);
+    return index >= 0 ? Number(reply[index + 1]) : 0;
+  }
+  return Number((reply as Record<string, unknown> | null)?.[key] ?? 0);
 }
 
 /** A topic's stream and its groups, as operators see them (`npm run events -- status`). */
-export async function streamStatus(client: RedisClient, keys: StreamKeys): Promise<StreamStatus> {
-  const length = Number(await client.xLen(keys.stream));
-  if (!length && !(await client.exists(keys.stream))) return { topic: keys.topic, length: 0, groups: [] };
-  const groups = (await client.xInfoGroups(keys.stream)) as unknown as { name: string; consumers: number; pending: number; lag?: number | null }[];
-  return {
-    topic: keys.topic,
-    length,
-    groups: await Promise.all(
-      groups.map(async (group) => ({
-        name: String(group.name),
-        consumers: Number(group.consumers),
-        pending: Number(group.pending),
-        lag: group.lag === undefined || group.lag === null ? null : Number(group.lag),
-        deadLetters: Number(await client.xLen(keys.deadLetters(String(group.name)))),
-      })),
-    ),
-  };
+export async function streamStatus(client: RedisClient, keys: StreamKeys, knownGroups: string[] = []): Promise<StreamStatus> {
+  const exists = Number(await client.exists(keys.stream)) > 0;
+  const length = exists ? Number(await client.xLen(keys.stream)) : 0;
+  const infos = exists ? ((await client.xInfoGroups(keys.stream)) as unknown as { name: string; consumers: number; pending: number; lag?: number | null; 'entries-read'?: number | null }[]) : [];
+  // Entries ever added (Redis 7): those beyond `length` were trimmed away. A group that has read
+  // fewer than that many never saw some of them.
+  const added = exists ? entriesAdded(await client.sendCommand(['XINFO', 'STREAM', keys.stream])) : 0;
+  const names = [...new Set([...infos.map((info) => String(info.name)), ...knownGroups])];
+  const groups = await Promise.all(
+    names.map(async (name) => {
+      const info = infos.find((candidate) => String(candidate.name) === name);
+      const deadLetters = Number(await client.xLen(keys.deadLetters(name)));
+      if (!info) return { name, consumers: 0, pending: 0, lag: null, oldestPendingMs: null, trimmedPastUnread: false, deadLetters };
+      const [oldest] = Number(info.pending) ? await client.xPendingRange(keys.stream, name, '-', '+', 1) : [];
+      return {
+        name,
+        consumers: Number(info.consumers),
+        pending: Number(info.pending),
+        lag: info.lag === undefined || info.lag === null ? null : Number(info.lag),
+        oldestPendingMs: oldest ? Date.now() - idTime(String(oldest.id)) : null,
+        trimmedPastUnread: Number(info['entries-read'] ?? 0) < added - length,
+        deadLetters,
+      };
+    }),
+  );
+  return { topic: keys.topic, length, groups };
 }
 
 /**
