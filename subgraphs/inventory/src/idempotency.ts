@@ -33,16 +33,16 @@ export async function inTransaction<T>(prisma: PrismaClient, run: (tx: Tx) => Pr
 
 /**
  * Runs a change once per idempotency key: the key and the change commit together, a replay
- * returns what the first call returned (a JSON value), and the same key with other input is
- * refused with CONFLICT. The key is claimed before the change runs, so a concurrent repeat waits
- * for the first to commit (and then answers as it did) or roll back (and then runs in its place).
- * Without a key, just runs the change in a transaction.
+ * returns what the first call returned (a JSON value), and the same key with another request is
+ * refused with CONFLICT. `request` is what the key is matched on: the input in canonical form
+ * (UUIDs in lower case, values equal to their defaults left out, lines in SKU order), so a retry
+ * that spells the same request differently still matches. The key is claimed before the change
+ * runs, so a concurrent repeat waits for the first to commit (and then answers as it did) or roll
+ * back (and then runs in its place). Without a key, just runs the change in a transaction.
  */
-export function runIdempotent<T>(prisma: PrismaClient, operation: string, input: { idempotencyKey?: string | null }, run: (tx: Tx) => Promise<T>): Promise<T> {
-  const key = input.idempotencyKey;
+export function runIdempotent<T>(prisma: PrismaClient, operation: string, key: string | null | undefined, request: object, run: (tx: Tx) => Promise<T>): Promise<T> {
   if (!key) return prisma.$transaction(run);
-  const { idempotencyKey: _omitted, ...rest } = input;
-  const hash = requestHash(rest);
+  const hash = requestHash(request);
   return inTransaction(prisma, async (tx) => {
     const claimed = await tx.$queryRaw<{ key: string }[]>`
       INSERT INTO idempotency_keys (operation, key, request_hash, response) VALUES (${operation}, ${key}, ${hash}, 'null'::jsonb)
@@ -59,4 +59,9 @@ export function runIdempotent<T>(prisma: PrismaClient, operation: string, input:
     await tx.$executeRaw`UPDATE idempotency_keys SET response = ${JSON.stringify(result)}::jsonb WHERE operation = ${operation} AND key = ${key}`;
     return result;
   });
+}
+
+/** `value`, or undefined when it is its default: a request hashes the same whether a default was spelled out or not. */
+export function unlessDefault<T>(value: T | null | undefined, fallback: T): T | undefined {
+  return value == null || value === fallback ? undefined : value;
 }

@@ -3,6 +3,7 @@ import { groupByArgumentsBesidesLocation, isUuid } from '@joinery/core';
 import { Prisma, type InventoryLevel, type Location, type PrismaClient, type Product, type StockMovement } from './generated/prisma/client';
 import type { InventoryTransferModel, RecordedEvent } from './models';
 import { createMovementLoaders, type MovementLoaders } from './movement-history';
+import { createTransferLoaders, type TransferLoaders } from './transfer-pages';
 
 /** One page of one location's levels: rows after `after` (by sku), at most `take`. */
 export interface LevelPageKey {
@@ -58,7 +59,7 @@ const toProduct = (row: ProductRow): Product => ({
 const belowFilter = (below: boolean) => (below ? Prisma.sql`AND on_hand - committed - damaged <= reorder_point` : Prisma.empty);
 
 
-export interface Loaders extends MovementLoaders {
+export interface Loaders extends MovementLoaders, TransferLoaders {
   location: DataLoader<string, Location | null>;
   product: DataLoader<string, Product | null>;
   /** All levels of a product, over every location. */
@@ -159,5 +160,6 @@ export function createLoaders(prisma: PrismaClient): Loaders {
       return byKey(ids, rows, (row) => row.id);
     }, { cacheKeyFn: (id) => id.toLowerCase() }),
     ...createMovementLoaders(prisma),
+    ...createTransferLoaders(prisma),
   };
 }

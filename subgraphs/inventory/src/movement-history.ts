@@ -6,6 +6,7 @@
 import DataLoader from 'dataloader';
 import { connection, graphQLError, InputErrors, isSequenceId, isUuid, readPage, type PageArgs } from '@joinery/core';
 import { Prisma, type InventoryState, type PrismaClient, type StockMovement, type StockMovementReason } from './generated/prisma/client';
+import { canonicalReference } from './stock-rules';
 
 type Scope = 'level' | 'location' | 'product';
 
@@ -138,7 +139,8 @@ function normalFilter(filter: StockMovementFilter | null | undefined): NormalFil
   if (filter.reasons?.length) normal.reasons = [...new Set(filter.reasons)].sort();
   if (filter.states?.length) normal.states = [...new Set(filter.states)].sort();
   if (filter.actor != null) normal.actor = errors.text(field('actor'), filter.actor, { max: 200 });
-  if (filter.reference != null) normal.reference = errors.text(field('reference'), filter.reference, { max: 200 });
+  // UUID references are stored in lower case; a UUID given in upper case is the same reference.
+  if (filter.reference != null) normal.reference = canonicalReference(errors.text(field('reference'), filter.reference, { max: 200 }));
   if (filter.from != null) normal.from = iso(filter.from);
   if (filter.to != null) normal.to = iso(filter.to);
   // A query has no userErrors: a bad filter is a GraphQL error naming the argument.

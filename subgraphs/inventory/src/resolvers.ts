@@ -48,7 +48,7 @@ export const resolvers: Resolvers = {
       country: location.country,
     }),
     inventory: (location, args, { stock }) => stock.levelsAtLocation(location.id, args, args.belowReorderPoint ?? false),
-    transfers: (location, args, { transfers }) => transfers.list(args, { locationId: location.id, statuses: args.statuses }),
+    transfers: (location, args, { transfers }) => transfers.atLocation(location.id, args, args.statuses),
     movements: (location, args, { history }) => history.movements({ locationId: location.id }, args, args.filter),
   },
   Product: {

@@ -60,6 +60,7 @@ export class ReturnsService {
       const locked = await lockLevels(tx, lines.map((line) => ({ locationId, sku: line.sku })), { create: true });
       await applyLevelChanges(tx, locked, lines.map((line): LevelChangeRequest => ({
         locationId, sku: line.sku, reference: returnId, main: line.condition === 'DAMAGED' ? 'DAMAGED' : 'AVAILABLE',
+        field: ['input', 'lines', String(input.lines.findIndex((given) => given.sku === line.sku)), 'quantity'],
         moves: [
           { state: 'AVAILABLE', delta: line.quantity, reason: 'RETURN' },
           ...(line.condition === 'DAMAGED' ? [{ state: 'DAMAGED' as const, delta: line.quantity, reason: 'RETURN' as const }] : []),

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { buildSubgraphServer, openDatabase, OutboxRelay, type Database, type DatabaseTarget, type EventBus, type SubgraphServer } from '@joinery/core';
 import { createContext } from './context';
+import { pendingMigrations } from './pending-migrations';
 import { PrismaClient } from './generated/prisma/client';
 import { resolvers } from './resolvers';
 import { topicOf } from './stock-events';
@@ -52,6 +53,11 @@ export async function buildInventorySubgraph(options: InventoryOptions): Promise
 
 export function openInventoryDatabase(target: DatabaseTarget): Promise<Database> {
   return openDatabase(target, INVENTORY_MIGRATIONS);
+}
+
+/** Inventory migrations `target` has not applied, found without changing it (openInventoryDatabase would apply them). */
+export function pendingInventoryMigrations(target: DatabaseTarget): Promise<string[]> {
+  return pendingMigrations(target, INVENTORY_MIGRATIONS);
 }
 
 export { verifyStockLevels, type StockMismatch, type StockVerification } from './stock-verification';

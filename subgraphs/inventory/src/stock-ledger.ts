@@ -5,7 +5,9 @@
  * transaction.
  */
 import { Prisma, type InventoryState, type StockMovementReason } from './generated/prisma/client';
+import { DomainError } from '@joinery/core';
 import { availableOf, recordStockEvents, type LevelChange, type Quantities } from './stock-events';
+import { MAX_LEVEL, tooMuch } from './stock-rules';
 
 type Tx = Prisma.TransactionClient;
 
@@ -34,6 +36,8 @@ export interface LevelChangeRequest extends LevelKey {
   reference: string | null;
   /** A new reorder point, if it changes too. */
   reorderPoint?: number | null;
+  /** The input field named when the change would overfill the level. Default ['input']. */
+  field?: string[];
 }
 
 export interface AppliedChange extends LevelKey {
@@ -49,6 +53,8 @@ const COLUMN: Record<InventoryState, keyof Omit<Quantities, 'reorderPoint'>> = {
   INCOMING: 'incoming',
   DAMAGED: 'damaged',
 };
+
+const NAME: Record<InventoryState, string> = { AVAILABLE: 'on hand', COMMITTED: 'committed', INCOMING: 'incoming', DAMAGED: 'damaged' };
 
 export const levelKey = (key: LevelKey) => `${key.locationId.toLowerCase()}|${key.sku}`;
 
@@ -81,6 +87,7 @@ export async function lockLevels(tx: Tx, keys: LevelKey[], { create = false } = 
  * Applies changes to levels `lockLevels` locked in this transaction: one UPDATE, one INSERT of
  * movements, one INSERT of events. Callers check first and name what is wrong; a change that would
  * still take a quantity or available stock below zero is a bug, and the database's CHECKs refuse it.
+ * A change that would take a quantity past MAX_LEVEL is refused here with BAD_USER_INPUT.
  */
 export async function applyLevelChanges(tx: Tx, locked: Map<string, LockedLevel>, changes: LevelChangeRequest[], actor: string): Promise<AppliedChange[]> {
   const movements: { locationId: string; sku: string; state: InventoryState; delta: number; quantityAfter: number; reason: StockMovementReason; reference: string | null; change: number; main: boolean }[] = [];
@@ -98,6 +105,8 @@ export async function applyLevelChanges(tx: Tx, locked: Map<string, LockedLevel>
     }
     if (change.reorderPoint != null) level.reorderPoint = change.reorderPoint;
     const after: Quantities = { onHand: level.onHand, committed: level.committed, incoming: level.incoming, damaged: level.damaged, reorderPoint: level.reorderPoint };
+    const overfull = written.find((move) => level[COLUMN[move.state]] > MAX_LEVEL);
+    if (overfull) throw new DomainError(tooMuch(change.field ?? ['input'], change.sku, level.locationId, NAME[overfull.state], level[COLUMN[overfull.state]]));
     if (availableOf(after) < 0 || after.committed < 0 || after.incoming < 0 || after.damaged < 0) {
       throw new Error(`Change of sku ${change.sku} at location ${change.locationId} would leave ${JSON.stringify(after)}; it should have been refused`);
     }

@@ -2,8 +2,10 @@ import { DomainError, isUuid, userError, type InputErrors, type UserError } from
 import type { StockMovementReason } from './generated/prisma/client';
 import type { Loaders } from './loaders';
 
-/** Largest single change or level accepted; larger values are typing mistakes. */
+/** Largest single change, line or quantity set accepted; larger values are typing mistakes. */
 export const MAX_QUANTITY = 1_000_000;
+/** Most any quantity of a level may hold: the largest PostgreSQL `integer` its columns store. */
+export const MAX_LEVEL = 2_147_483_647;
 /** Most lines of one sale, transfer or return. */
 export const MAX_LINES = 100;
 
@@ -16,6 +18,17 @@ const RECORDED_BY_THE_GRAPH: Partial<Record<StockMovementReason, string>> = {
   TRANSFER_IN: 'receiveTransfer',
   TRANSFER_SHORTFALL: 'receiveTransfer',
 };
+
+export const bySku = (a: { sku: string }, b: { sku: string }) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0);
+
+/** UUIDs in lower case, as movements store them and filters match them; other text as given. */
+export function canonicalReference<T extends string | null | undefined>(reference: T): T {
+  return (isUuid(reference) ? reference.toLowerCase() : reference) as T;
+}
+
+export function tooMuch(field: string[], sku: string, locationId: string, what: string, wouldBe: number): UserError {
+  return userError('BAD_USER_INPUT', `Too much stock for sku ${sku} at location ${locationId}: ${what} would be ${wouldBe}, more than the ${MAX_LEVEL} a level holds`, field);
+}
 
 export function checkClientReason(errors: InputErrors, reason: StockMovementReason | null | undefined): void {
   const owner = reason ? RECORDED_BY_THE_GRAPH[reason] : undefined;
@@ -31,10 +44,15 @@ export function insufficient(field: string[], sku: string, locationId: string, r
   return userError('INSUFFICIENT_STOCK', `Not enough ${what} for sku ${sku} at location ${locationId}: requested ${requested}, available ${available}`, field);
 }
 
-export async function requireLocation(loaders: Loaders, locationId: string, field: string[]): Promise<void> {
-  if (!(isUuid(locationId) && (await loaders.location.load(locationId)))) {
-    throw new DomainError(userError('NOT_FOUND', `No location with id ${locationId}`, field));
-  }
+export function requireLocation(loaders: Loaders, locationId: string, field: string[]): Promise<void> {
+  return requireLocations(loaders, [{ locationId, field }]);
+}
+
+/** Looks every location up at once and names each unknown one. */
+export async function requireLocations(loaders: Loaders, wanted: { locationId: string; field: string[] }[]): Promise<void> {
+  const found = await Promise.all(wanted.map(({ locationId }) => (isUuid(locationId) ? loaders.location.load(locationId) : null)));
+  const problems = wanted.filter((_, index) => !found[index]).map(({ locationId, field }) => userError('NOT_FOUND', `No location with id ${locationId}`, field));
+  if (problems.length) throw new DomainError(problems);
 }
 
 export async function requireLocationAndProduct(loaders: Loaders, locationId: string, sku: string): Promise<void> {

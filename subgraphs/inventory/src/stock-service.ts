@@ -1,11 +1,11 @@
 import { connection, DomainError, uuidv7, InputErrors, isString, isUuid, readPage, userError, type PageArgs, type UserError } from '@joinery/core';
 import { Prisma, type InventoryLevel, type InventoryState, type PrismaClient, type StockMovement, type StockMovementReason } from './generated/prisma/client';
-import { inTransaction, isForeignKeyViolation, runIdempotent } from './idempotency';
+import { inTransaction, isForeignKeyViolation, runIdempotent, unlessDefault } from './idempotency';
 import type { Loaders } from './loaders';
 import type { LowStockAlertModel, StockChangeModel } from './models';
 import { availableOf, LOW_STOCK, STOCK_CHANGED } from './stock-events';
 import { applyLevelChanges, levelKey, lockLevels } from './stock-ledger';
-import { checkClientReason, checkLines, checkReferenceAndKey, insufficient, MAX_QUANTITY, requireLocation, requireLocationAndProduct } from './stock-rules';
+import { bySku, canonicalReference, checkClientReason, checkLines, checkReferenceAndKey, insufficient, MAX_LEVEL, MAX_QUANTITY, requireLocation, requireLocationAndProduct, tooMuch } from './stock-rules';
 
 type Tx = Prisma.TransactionClient;
 
@@ -98,13 +98,15 @@ export class StockService {
     checkClientReason(errors, input.reason);
     checkReferenceAndKey(errors, input);
     errors.throwIfAny();
-    const adjustment: Adjustment = { ...input, state: state as Adjustment['state'] };
+    const adjustment: Adjustment = { ...input, locationId: input.locationId.toLowerCase(), state: state as Adjustment['state'], reference: canonicalReference(input.reference) };
     if (!input.idempotencyKey) return this.adjustAtOnce(adjustment);
     // Checked first: inside the transaction, the lookups' own queries would wait for it (PGlite has one connection).
     await requireLocationAndProduct(this.loaders, input.locationId, input.sku);
-    const record = await runIdempotent(this.prisma, 'adjustInventory', input, async (tx): Promise<StockChangeRecord> => {
+    // AVAILABLE left out: keys recorded before states existed were hashed without it.
+    const request = { locationId: adjustment.locationId, sku: input.sku, delta: input.delta, state: unlessDefault(state, 'AVAILABLE'), reason: input.reason, reference: adjustment.reference };
+    const record = await runIdempotent(this.prisma, 'adjustInventory', input.idempotencyKey, request, async (tx): Promise<StockChangeRecord> => {
       const change = await applyAdjustment(tx, adjustment, this.actor);
-      if (!change) throw await insufficientNow(tx, adjustment);
+      if (!change) throw await refusalNow(tx, adjustment);
       return { locationId: change.level.locationId, sku: input.sku, movementId: String(change.movement.id) };
     });
     return this.loadChange(record);
@@ -122,7 +124,7 @@ export class StockService {
     }
     if (!change) {
       await requireLocationAndProduct(this.loaders, input.locationId, input.sku);
-      throw await insufficientNow(this.prisma, input);
+      throw await refusalNow(this.prisma, input);
     }
     return change;
   }
@@ -136,8 +138,11 @@ export class StockService {
     checkReferenceAndKey(errors, input);
     errors.throwIfAny();
     await requireLocationAndProduct(this.loaders, input.locationId, input.sku);
+    const locationId = input.locationId.toLowerCase();
+    const reference = canonicalReference(input.reference) ?? null;
+    const request = { locationId, sku: input.sku, quantity: input.quantity, compareQuantity: input.compareQuantity, reason: unlessDefault(input.reason, 'RECOUNT'), reference, reorderPoint: input.reorderPoint };
 
-    const record = await runIdempotent(this.prisma, 'setInventory', input, async (tx): Promise<StockChangeRecord> => {
+    const record = await runIdempotent(this.prisma, 'setInventory', input.idempotencyKey, request, async (tx): Promise<StockChangeRecord> => {
       const locked = await lockLevels(tx, [input], { create: true });
       const level = locked.get(levelKey(input))!;
       if (input.compareQuantity != null && input.compareQuantity !== level.onHand) {
@@ -147,10 +152,10 @@ export class StockService {
         throw new DomainError(userError('INSUFFICIENT_STOCK', `Not enough stock for sku ${input.sku} at location ${input.locationId}: quantity ${input.quantity} is below the committed ${level.committed} plus damaged ${level.damaged}`, ['input', 'quantity']));
       }
       const [applied] = await applyLevelChanges(tx, locked, [{
-        locationId: input.locationId, sku: input.sku, reference: input.reference ?? null, reorderPoint: input.reorderPoint,
+        locationId, sku: input.sku, reference, reorderPoint: input.reorderPoint,
         moves: [{ state: 'AVAILABLE', delta: input.quantity - level.onHand, reason: input.reason ?? 'RECOUNT' }],
       }], this.actor);
-      return { locationId: input.locationId, sku: input.sku, movementId: applied.movementId };
+      return { locationId, sku: input.sku, movementId: applied.movementId };
     });
     return this.loadChange(record);
   }
@@ -168,7 +173,11 @@ export class StockService {
     await requireLocationAndProduct(this.loaders, input.locationId, input.sku);
 
     const toDamaged = input.to === 'DAMAGED';
-    const record = await runIdempotent(this.prisma, 'changeInventoryState', input, async (tx): Promise<StockChangeRecord> => {
+    const locationId = input.locationId.toLowerCase();
+    const reference = canonicalReference(input.reference) ?? null;
+    const defaultReason = toDamaged ? 'DAMAGED' : 'CORRECTION';
+    const request = { locationId, sku: input.sku, quantity: input.quantity, from: input.from, to: input.to, reason: unlessDefault(input.reason, defaultReason), reference };
+    const record = await runIdempotent(this.prisma, 'changeInventoryState', input.idempotencyKey, request, async (tx): Promise<StockChangeRecord> => {
       const locked = await lockLevels(tx, [input]);
       const level = locked.get(levelKey(input));
       const has = level ? (toDamaged ? availableOf(level) : level.damaged) : 0;
@@ -176,10 +185,10 @@ export class StockService {
         throw new DomainError(insufficient(['input', 'quantity'], input.sku, input.locationId, input.quantity, has, toDamaged ? 'available stock' : 'damaged stock'));
       }
       const [applied] = await applyLevelChanges(tx, locked, [{
-        locationId: input.locationId, sku: input.sku, reference: input.reference ?? null,
-        moves: [{ state: 'DAMAGED', delta: toDamaged ? input.quantity : -input.quantity, reason: input.reason ?? (toDamaged ? 'DAMAGED' : 'CORRECTION') }],
+        locationId, sku: input.sku, reference,
+        moves: [{ state: 'DAMAGED', delta: toDamaged ? input.quantity : -input.quantity, reason: input.reason ?? defaultReason }],
       }], this.actor);
-      return { locationId: input.locationId, sku: input.sku, movementId: applied.movementId };
+      return { locationId, sku: input.sku, movementId: applied.movementId };
     });
     return this.loadChange(record);
   }
@@ -195,14 +204,27 @@ export class StockService {
     errors.throwIfAny();
     await requireLocation(this.loaders, input.locationId, ['input', 'locationId']);
 
+    const orderId = input.orderId.toLowerCase();
+    const locationId = input.locationId.toLowerCase();
+    const lines = [...input.lines].sort(bySku).map(({ sku, quantity }) => ({ sku, quantity }));
+
     return inTransaction(this.prisma, async (tx) => {
       // Claim the order first: a repeat call for the same order blocks on this row until the
       // first commits (then finds it claimed) or rolls back (then takes its place).
       const claimed = await tx.$queryRaw<{ order_id: string }[]>`
         INSERT INTO sale_allocations (order_id, location_id, lines)
-        VALUES (${input.orderId}::uuid, ${input.locationId}::uuid, ${JSON.stringify(input.lines)}::jsonb)
+        VALUES (${orderId}::uuid, ${locationId}::uuid, ${JSON.stringify(lines)}::jsonb)
         ON CONFLICT (order_id) DO NOTHING RETURNING order_id`;
-      if (!claimed.length) return { lines: input.lines.length };
+      if (!claimed.length) {
+        // Rows claimed before lines were stored sorted hold them as sent: compared in SKU order.
+        const [seen] = await tx.$queryRaw<{ same: boolean }[]>`
+          SELECT location_id = ${locationId}::uuid
+             AND (SELECT jsonb_agg(jsonb_build_object('sku', line->>'sku', 'quantity', (line->>'quantity')::int) ORDER BY line->>'sku' COLLATE "C") FROM jsonb_array_elements(lines) AS line)
+                 = ${JSON.stringify(lines)}::jsonb AS same
+          FROM sale_allocations WHERE order_id = ${orderId}::uuid`;
+        if (!seen.same) throw new DomainError(userError('CONFLICT', `Order ${orderId} was already allocated with another location or other lines`, ['input', 'orderId']));
+        return { lines: lines.length };
+      }
 
       const skus = input.lines.map((line) => line.sku);
       const known = new Set((await tx.$queryRaw<{ sku: string }[]>`SELECT sku FROM products WHERE sku = ANY(${skus}::text[])`).map((row) => row.sku));
@@ -217,8 +239,8 @@ export class StockService {
       });
       if (problems.length) throw new DomainError(problems);
 
-      await applyLevelChanges(tx, locked, [...input.lines].sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0)).map((line) => ({
-        locationId: input.locationId, sku: line.sku, reference: input.orderId, moves: [{ state: 'AVAILABLE' as const, delta: -line.quantity, reason: 'SALE' as const }],
+      await applyLevelChanges(tx, locked, lines.map((line) => ({
+        locationId, sku: line.sku, reference: orderId, moves: [{ state: 'AVAILABLE' as const, delta: -line.quantity, reason: 'SALE' as const }],
       })), this.actor);
       return { lines: input.lines.length };
     });
@@ -239,8 +261,8 @@ type Adjustment = AdjustInventoryInput & { state: 'AVAILABLE' | 'DAMAGED' };
  * An adjustment in one statement: the level, its movements and its events (the same as
  * `stockEvents` records) change together or not at all. A DAMAGED adjustment moves on-hand and
  * damaged together, so it writes two movements (AVAILABLE, then DAMAGED, the main one). Null when
- * there is nothing to change: available (or damaged) stock would go below zero, or the level does
- * not exist and `delta` is negative. An unknown location or product fails the statement with a
+ * there is nothing to change: available (or damaged) stock would go below zero, on-hand (or
+ * damaged) above MAX_LEVEL, or the level does not exist and `delta` is negative. An unknown location or product fails the statement with a
  * foreign-key violation.
  */
 async function applyAdjustment(db: PrismaClient | Tx, input: Adjustment, actor: string): Promise<{ level: InventoryLevel; movement: StockMovement } | null> {
@@ -257,6 +279,7 @@ async function applyAdjustment(db: PrismaClient | Tx, input: Adjustment, actor: 
   const changed = delta > 0
     ? Prisma.sql`INSERT INTO inventory_levels AS level (location_id, sku, on_hand, damaged) VALUES (${locationId}::uuid, ${sku}, ${delta}, ${damagedDelta})
         ON CONFLICT (location_id, sku) DO UPDATE SET on_hand = level.on_hand + EXCLUDED.on_hand, damaged = level.damaged + EXCLUDED.damaged, updated_at = now()
+        WHERE level.on_hand::bigint + EXCLUDED.on_hand <= ${MAX_LEVEL} AND level.damaged::bigint + EXCLUDED.damaged <= ${MAX_LEVEL}
         RETURNING level.location_id, level.sku, level.on_hand, level.committed, level.incoming, level.damaged, level.reorder_point, level.updated_at`
     : Prisma.sql`UPDATE inventory_levels AS level SET on_hand = level.on_hand + ${delta}, damaged = level.damaged + ${damagedDelta}, updated_at = now()
         WHERE level.location_id = ${locationId}::uuid AND level.sku = ${sku} AND ${enough}
@@ -305,9 +328,14 @@ async function applyAdjustment(db: PrismaClient | Tx, input: Adjustment, actor: 
   };
 }
 
-async function insufficientNow(db: PrismaClient | Tx, input: Adjustment): Promise<DomainError> {
-  const [current] = await db.$queryRaw<{ available: number; damaged: number }[]>`
-    SELECT on_hand - committed - damaged AS available, damaged FROM inventory_levels WHERE location_id = ${input.locationId}::uuid AND sku = ${input.sku}`;
+/** Why `applyAdjustment` changed nothing: too little stock to remove, or too much to add. */
+async function refusalNow(db: PrismaClient | Tx, input: Adjustment): Promise<DomainError> {
+  const [current] = await db.$queryRaw<{ on_hand: number; available: number; damaged: number }[]>`
+    SELECT on_hand, on_hand - committed - damaged AS available, damaged FROM inventory_levels WHERE location_id = ${input.locationId}::uuid AND sku = ${input.sku}`;
+  if (input.delta > 0) {
+    const [what, had] = input.state === 'DAMAGED' && current && current.damaged + input.delta > MAX_LEVEL ? ['damaged', current.damaged] : ['on hand', current?.on_hand ?? 0];
+    return new DomainError(tooMuch(['input', 'delta'], input.sku, input.locationId, what, had + input.delta));
+  }
   return input.state === 'DAMAGED'
     ? new DomainError(insufficient(['input', 'delta'], input.sku, input.locationId, -input.delta, current?.damaged ?? 0, 'damaged stock'))
     : new DomainError(insufficient(['input', 'delta'], input.sku, input.locationId, -input.delta, current?.available ?? 0));

@@ -7,12 +7,12 @@
  */
 import { connection, DomainError, InputErrors, isUuid, readPage, userError, uuidv7, type PageArgs, type UserError } from '@joinery/core';
 import { Prisma, type PrismaClient, type TransferStatus } from './generated/prisma/client';
-import { runIdempotent } from './idempotency';
+import { runIdempotent, unlessDefault } from './idempotency';
 import type { Loaders } from './loaders';
 import type { InventoryTransferModel } from './models';
 import { availableOf, recordEvents, transferEvent, TRANSFER_CANCELLED, TRANSFER_CREATED, TRANSFER_RECEIVED, TRANSFER_SHIPPED } from './stock-events';
 import { applyLevelChanges, levelKey, lockLevels, type LevelChangeRequest } from './stock-ledger';
-import { checkLines, checkReferenceAndKey, insufficient, MAX_QUANTITY, requireLocation } from './stock-rules';
+import { bySku, checkLines, checkReferenceAndKey, insufficient, MAX_QUANTITY, requireLocations } from './stock-rules';
 
 type Tx = Prisma.TransactionClient;
 
@@ -58,7 +58,6 @@ interface TransferRecord {
   transferId: string;
 }
 
-const bySku = (a: { sku: string }, b: { sku: string }) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0);
 export const sumShortfall = (lines: { shortfall: number | null }[]) => lines.reduce((sum, line) => sum + (line.shortfall ?? 0), 0);
 
 export class TransferService {
@@ -89,18 +88,29 @@ export class TransferService {
     return connection(rows, page, (row) => row.id, () => this.prisma.inventoryTransfer.count({ where }));
   }
 
+  /** A location's transfers, newest first; pages asked for many locations in one request share one query. */
+  async atLocation(locationId: string, args: PageArgs, statuses?: TransferStatus[] | null) {
+    const page = readPage(args, isUuid);
+    if (!isUuid(locationId)) return connection([], page, (row: InventoryTransferModel) => row.id, async () => 0);
+    const key = { locationId: locationId.toLowerCase(), statuses: statuses?.length ? [...new Set(statuses)].sort() : null };
+    const rows = await this.loaders.transferPage.load({ ...key, take: page.take, after: page.after?.toLowerCase() ?? null });
+    rows.forEach((row) => this.loaders.transfer.prime(row.id, row));
+    return connection(rows, page, (row) => row.id, () => this.loaders.transferCount.load(key));
+  }
+
   async create(input: CreateTransferInput): Promise<{ transfer: InventoryTransferModel | null }> {
     const errors = new InputErrors();
     checkLines(errors, input.lines, 'transfer');
     checkReferenceAndKey(errors, input);
     if (input.originId.toLowerCase() === input.destinationId.toLowerCase()) errors.add(['input', 'destinationId'], `destinationId must differ from originId ${input.originId}`);
     errors.throwIfAny();
-    await requireLocation(this.loaders, input.originId, ['input', 'originId']);
-    await requireLocation(this.loaders, input.destinationId, ['input', 'destinationId']);
+    await requireLocations(this.loaders, [{ locationId: input.originId, field: ['input', 'originId'] }, { locationId: input.destinationId, field: ['input', 'destinationId'] }]);
     const originId = input.originId.toLowerCase();
     const destinationId = input.destinationId.toLowerCase();
+    const reference = input.reference?.trim() || null;
+    const request = { originId, destinationId, lines: [...input.lines].sort(bySku).map(({ sku, quantity }) => ({ sku, quantity })), reference };
 
-    const record = await runIdempotent(this.prisma, 'createTransfer', input, async (tx): Promise<TransferRecord> => {
+    const record = await runIdempotent(this.prisma, 'createTransfer', input.idempotencyKey, request, async (tx): Promise<TransferRecord> => {
       const skus = input.lines.map((line) => line.sku);
       const known = new Set((await tx.$queryRaw<{ sku: string }[]>`SELECT sku FROM products WHERE sku = ANY(${skus}::text[])`).map((row) => row.sku));
       const locked = await lockLevels(tx, input.lines.map((line) => ({ locationId: originId, sku: line.sku })));
@@ -115,7 +125,6 @@ export class TransferService {
       if (problems.length) throw new DomainError(problems);
 
       const id = uuidv7();
-      const reference = input.reference?.trim() || null;
       await tx.$executeRaw`
         INSERT INTO inventory_transfers (id, origin_id, destination_id, reference, created_by) VALUES (${id}::uuid, ${originId}::uuid, ${destinationId}::uuid, ${reference}, ${this.actor})`;
       await tx.$executeRaw`
@@ -133,7 +142,7 @@ export class TransferService {
 
   async ship(input: TransferStepInput): Promise<{ transfer: InventoryTransferModel | null }> {
     this.checkStep(input);
-    const record = await runIdempotent(this.prisma, 'shipTransfer', input, async (tx): Promise<TransferRecord> => {
+    const record = await runIdempotent(this.prisma, 'shipTransfer', input.idempotencyKey, { id: input.id.toLowerCase() }, async (tx): Promise<TransferRecord> => {
       const { transfer, lines } = await this.lockTransfer(tx, input.id, 'DRAFT', 'shipped');
       const locked = await lockLevels(tx, [
         ...lines.map((line) => ({ locationId: transfer.origin_id, sku: line.sku })),
@@ -145,7 +154,7 @@ export class TransferService {
           moves: [{ state: 'AVAILABLE', delta: -line.quantity, reason: 'TRANSFER_OUT' }, { state: 'COMMITTED', delta: -line.quantity, reason: 'TRANSFER_OUT' }],
         })),
         ...lines.map((line): LevelChangeRequest => ({
-          locationId: transfer.destination_id, sku: line.sku, reference: transfer.id,
+          locationId: transfer.destination_id, sku: line.sku, reference: transfer.id, field: ['input', 'id'],
           moves: [{ state: 'INCOMING', delta: line.quantity, reason: 'TRANSFER_OUT' }],
         })),
       ], this.actor);
@@ -167,7 +176,10 @@ export class TransferService {
     if (new Set(given.map((line) => line.sku)).size !== given.length) errors.add(['input', 'lines'], 'each sku may appear once per receipt');
     errors.throwIfAny();
 
-    const record = await runIdempotent(this.prisma, 'receiveTransfer', input, async (tx): Promise<TransferRecord> => {
+    // A line left out arrived in full and no damage is zero damage: both hash as left out.
+    const sortedReceipt = given.map((line) => ({ sku: line.sku, receivedQuantity: line.receivedQuantity, damagedQuantity: unlessDefault(line.damagedQuantity, 0) })).sort(bySku);
+    const request = { id: input.id.toLowerCase(), lines: sortedReceipt.length ? sortedReceipt : undefined };
+    const record = await runIdempotent(this.prisma, 'receiveTransfer', input.idempotencyKey, request, async (tx): Promise<TransferRecord> => {
       const { transfer, lines } = await this.lockTransfer(tx, input.id, 'SHIPPED', 'received');
       const sent = new Map(lines.map((line) => [line.sku, line.quantity]));
       const problems: UserError[] = [];
@@ -192,7 +204,7 @@ export class TransferService {
       await applyLevelChanges(tx, locked, received.map((line): LevelChangeRequest => {
         const arrived = line.receivedQuantity + line.damagedQuantity;
         return {
-          locationId: transfer.destination_id, sku: line.sku, reference: transfer.id, main: 'AVAILABLE',
+          locationId: transfer.destination_id, sku: line.sku, reference: transfer.id, main: 'AVAILABLE', field: ['input', 'id'],
           moves: [
             { state: 'INCOMING', delta: -arrived, reason: 'TRANSFER_IN' },
             { state: 'INCOMING', delta: -line.shortfall, reason: 'TRANSFER_SHORTFALL' },
@@ -215,7 +227,7 @@ export class TransferService {
 
   async cancel(input: TransferStepInput): Promise<{ transfer: InventoryTransferModel | null }> {
     this.checkStep(input);
-    const record = await runIdempotent(this.prisma, 'cancelTransfer', input, async (tx): Promise<TransferRecord> => {
+    const record = await runIdempotent(this.prisma, 'cancelTransfer', input.idempotencyKey, { id: input.id.toLowerCase() }, async (tx): Promise<TransferRecord> => {
       const { transfer, lines } = await this.lockTransfer(tx, input.id, 'DRAFT', 'cancelled');
       const locked = await lockLevels(tx, lines.map((line) => ({ locationId: transfer.origin_id, sku: line.sku })));
       await applyLevelChanges(tx, locked, lines.map((line) => ({

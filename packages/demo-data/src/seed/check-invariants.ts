@@ -14,16 +14,18 @@ export interface InvariantReport {
 
 /** Rules checked inside one database: each query counts the rows that break it. */
 const INVENTORY_RULES: Record<string, string> = {
+  // Movements carry a state: on-hand moves with AVAILABLE ones; committed, incoming and damaged
+  // stock keep ledgers of their own.
   'on_hand equals the sum of its movements': `
     SELECT count(*) AS n FROM inventory_levels l
-    LEFT JOIN (SELECT location_id, sku, sum(delta) AS total FROM stock_movements GROUP BY 1, 2) m USING (location_id, sku)
+    LEFT JOIN (SELECT location_id, sku, sum(delta) AS total FROM stock_movements WHERE state = 'AVAILABLE' GROUP BY 1, 2) m USING (location_id, sku)
     WHERE l.on_hand <> COALESCE(m.total, 0)`,
   'every movement belongs to a level': `
     SELECT count(*) AS n FROM (SELECT DISTINCT location_id, sku FROM stock_movements) m
     LEFT JOIN inventory_levels l USING (location_id, sku) WHERE l.sku IS NULL`,
-  'quantity_after is the running total in id order': `
+  'quantity_after is the running total of its state in id order': `
     SELECT count(*) AS n FROM (
-      SELECT quantity_after, sum(delta) OVER (PARTITION BY location_id, sku ORDER BY id) AS running FROM stock_movements) x
+      SELECT quantity_after, sum(delta) OVER (PARTITION BY location_id, sku, state ORDER BY id) AS running FROM stock_movements) x
     WHERE quantity_after <> running`,
   'quantity_after is never negative': 'SELECT count(*) AS n FROM stock_movements WHERE quantity_after < 0',
   'each level starts with RECEIVED before its first sale': `
