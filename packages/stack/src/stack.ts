@@ -91,9 +91,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     urls: { router: routerUrl, inventory: inventoryUrl, sales: salesUrl, marketing: marketingUrl },
     async stop() {
       await router.stop();
+      // Producers first: their relays' last batches are still handled by marketing's consumer.
       await sales.stop();
-      await marketing.stop();
       await inventory.stop();
+      await marketing.stop();
       if (!options.bus) await bus.close();
     },
   };

@@ -10,7 +10,7 @@ import { backends } from '../testing';
 import type { Consumption } from './consumer-group';
 import { randomBytes } from 'node:crypto';
 import { createClient } from 'redis';
-import { RedisEventBus, type EventBus, type EventEnvelope } from './event-bus';
+import { InProcessEventBus, RedisEventBus, type EventBus, type EventEnvelope } from './event-bus';
 import { handleOnce, startConsumer, type EventConsumer, type RawSql } from './event-consumer';
 import { OutboxRelay } from './outbox-relay';
 import { replayConsumer } from './replay';
@@ -177,6 +177,56 @@ describe.each(backends())('consumer groups on $name', (backend) => {
       expect(await effects(database)).toEqual({ total: 40, distinct: 40, ns: range(1, 40) });
     } finally {
       await relay.stop();
+      await database.close();
+    }
+  });
+
+  it.runIf(backend.name === 'postgres')('embedded bus: republish after a restart what a crashed process had not handled, applying each event once', async () => {
+    const database = await openDatabase(backend.targets().inventory, MIGRATIONS);
+    const db = sqlTransactions(database);
+    // The first "process": its consumer hangs on the 21st event, as a process would die there.
+    const before = new InProcessEventBus();
+    let hung = false;
+    let delivered = 0;
+    const consumer = effectsConsumer('restarted');
+    const doomed = await before.consume(TOPIC, {
+      group: consumer.name,
+      handler: async (received) => {
+        delivered += 1;
+        if (delivered > 20) {
+          hung = true;
+          await new Promise(() => {});
+        }
+        await handleOnce(db, consumer.name, received, (tx) => consumer.handle(tx, received));
+      },
+    });
+    const firstRelay = new OutboxRelay({ name: 'test', database, bus: before, topicOf: () => TOPIC, pollIntervalMs: 50 });
+    const events = range(1, 40).map(event);
+    await database.withConnection((connection) => connection.query(`INSERT INTO outbox_events (id, type, aggregate, payload) SELECT (e->>'id')::uuid, e->>'type', e->>'aggregate', e->'payload' FROM jsonb_array_elements($1::jsonb) AS e`, [JSON.stringify(events)]));
+    firstRelay.start();
+    let secondRelay: OutboxRelay | undefined;
+    try {
+      await until(async () => hung && (await effects(database)).total === 20, 'twenty handled and the consumer hung');
+      // The relay marks a batch published only once the group has tried it: nothing is marked yet.
+      const unpublished = async () => (await database.withConnection((connection) => connection.query('SELECT count(*)::int AS count FROM outbox_events WHERE published_at IS NULL'))).rows[0].count;
+      expect(await unpublished()).toBe(40);
+
+      // The "process" dies: its database session (and the relay's lock) ends; a new one starts.
+      await database.withConnection((connection) => connection.query(`SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND pid <> pg_backend_pid()`));
+      const after = new InProcessEventBus();
+      const restarted = await startConsumer(after, db, effectsConsumer('restarted'));
+      secondRelay = new OutboxRelay({ name: 'test', database, bus: after, topicOf: () => TOPIC, pollIntervalMs: 50 });
+      secondRelay.start();
+      await until(async () => (await effects(database)).total >= 40 && (await unpublished()) === 0, 'all forty handled after the restart');
+      expect(await effects(database)).toEqual({ total: 40, distinct: 40, ns: range(1, 40) });
+      expect(restarted.duplicates).toBe(20);
+      expect(restarted.applied).toBe(20);
+      await restarted.stop();
+      await after.close();
+    } finally {
+      void doomed;
+      await before.close();
+      await Promise.allSettled([firstRelay.stop(), secondRelay?.stop()]);
       await database.close();
     }
   });

@@ -49,14 +49,21 @@ export interface EventBus {
 export class InProcessEventBus implements EventBus {
   readonly kind = 'in-process';
   private readonly emitter = new EventEmitter().setMaxListeners(0);
-  private readonly streams = new InProcessStreams();
+  private readonly streams: InProcessStreams;
+
+  /** `attemptWaitMs`: longest a publish waits for the consumer groups' first attempts (default 30000). */
+  constructor(options: { attemptWaitMs?: number } = {}) {
+    this.streams = new InProcessStreams(undefined, options.attemptWaitMs);
+  }
 
   async publish(topic: string, events: EventEnvelope[]): Promise<void> {
     if (!events.length) return;
-    this.streams.append(topic, events);
+    const attempted = this.streams.append(topic, events);
     // A copy per listener, as across a network: no listener can change what another sees.
     const message = JSON.stringify(events);
     for (const listener of this.emitter.listeners(topic)) (listener as (message: string) => void)(message);
+    // Live listeners first; the publisher (a relay) then waits for the consumer groups' first attempts.
+    await attempted;
   }
 
   async subscribe(topic: string, handler: EventHandler): Promise<() => Promise<void>> {

@@ -25,11 +25,20 @@ interface Member {
 export class InProcessStreams {
   private readonly topics = new Map<string, TopicLog>();
 
-  /** `retain`: events kept for groups that have not joined yet. Default 100000. */
-  constructor(private readonly retain = 100_000) {}
+  /**
+   * `retain`: events kept for groups that have not joined yet. Default 100000.
+   * `attemptWaitMs`: longest `append` waits for the groups' first attempts. Default 30000.
+   */
+  constructor(private readonly retain = 100_000, private readonly attemptWaitMs = 30_000) {}
 
-  append(topic: string, events: EventEnvelope[]): void {
-    this.log(topic).append(events.map((event) => JSON.stringify(event)));
+  /**
+   * Appends events; resolves once every group that has a member has tried each of them once (or
+   * after `attemptWaitMs`). The outbox relay marks events published only after that, so events a
+   * stopping process had not handled yet are published again when it starts (consumers skip the
+   * ones they had handled). Events waiting for a retry when the process stops are not.
+   */
+  append(topic: string, events: EventEnvelope[]): Promise<void> {
+    return this.log(topic).append(events.map((event) => JSON.stringify(event)));
   }
 
   consume(topic: string, options: ConsumeOptions): Consumption {
@@ -55,7 +64,7 @@ export class InProcessStreams {
 
   private log(topic: string): TopicLog {
     let log = this.topics.get(topic);
-    if (!log) this.topics.set(topic, (log = new TopicLog(topic, this.retain)));
+    if (!log) this.topics.set(topic, (log = new TopicLog(topic, this.retain, this.attemptWaitMs)));
     return log;
   }
 }
@@ -66,16 +75,25 @@ class TopicLog {
   first = 0;
   readonly groups = new Map<string, Group>();
 
-  constructor(readonly topic: string, private readonly retain: number) {}
+  constructor(readonly topic: string, private readonly retain: number, private readonly attemptWaitMs: number) {}
 
   get end(): number {
     return this.first + this.messages.length;
   }
 
-  append(messages: string[]): void {
+  async append(messages: string[]): Promise<void> {
     this.messages.push(...messages);
+    const last = this.end - 1;
     this.trim();
+    const attempted = [...this.groups.values()].map((group) => group.attempted(last));
     for (const group of this.groups.values()) group.kick();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.attemptWaitMs);
+      timer.unref();
+    });
+    await Promise.race([Promise.all(attempted), timeout]);
+    clearTimeout(timer);
   }
 
   at(offset: number): string {
@@ -106,9 +124,24 @@ class Group {
   readonly dead: DeadLetter[] = [];
   private pumping: Promise<void> | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
+  /** Offset of the newest event tried at least once. */
+  private lastAttempted = -1;
+  private waiters: { offset: number; resolve: () => void }[] = [];
 
   constructor(private readonly log: TopicLog, readonly name: string, start: number) {
     this.cursor = start;
+  }
+
+  /** Resolves once the event at `offset` has been tried, or at once while the group has no member. */
+  attempted(offset: number): Promise<void> {
+    if (!this.members.some((member) => member.active) || this.lastAttempted >= offset) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ offset, resolve }));
+  }
+
+  release(all = false): void {
+    const ready = this.waiters.filter((waiter) => all || waiter.offset <= this.lastAttempted);
+    this.waiters = this.waiters.filter((waiter) => !ready.includes(waiter));
+    for (const waiter of ready) waiter.resolve();
   }
 
   oldestNeeded(): number {
@@ -129,6 +162,7 @@ class Group {
         const index = group.members.indexOf(member);
         if (index >= 0) group.members.splice(index, 1);
         await group.pumping;
+        if (!group.members.length) group.release(true);
       },
     };
   }
@@ -141,10 +175,14 @@ class Group {
     });
   }
 
+  /** Stops delivering; waits up to 5 s for a handler in progress (a hung one cannot be aborted). */
   async close(): Promise<void> {
     this.members.length = 0;
     clearTimeout(this.retryTimer);
-    await this.pumping;
+    this.release(true);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.pumping, new Promise((resolve) => (timer = setTimeout(resolve, 5_000)))]);
+    clearTimeout(timer);
   }
 
   private async pump(): Promise<void> {
@@ -172,6 +210,17 @@ class Group {
   }
 
   private async deliver(member: Member, entry: Pending): Promise<void> {
+    try {
+      await this.attempt(member, entry);
+    } finally {
+      if (entry.offset > this.lastAttempted) {
+        this.lastAttempted = entry.offset;
+        this.release();
+      }
+    }
+  }
+
+  private async attempt(member: Member, entry: Pending): Promise<void> {
     const event = JSON.parse(entry.message) as EventEnvelope;
     const maxAttempts = member.options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
     entry.attempts += 1;
