@@ -12,6 +12,7 @@ import { openMarketingDatabase } from '../server';
 import { AutomationEngine, type WebhookRequest } from './automation-engine';
 import { AutomationService, type CreateAutomationRuleInput } from './automation-service';
 import type { AutomationActionInput, AutomationTriggerInput } from './rule-input';
+import { webhookPayload } from '../webhooks/providers';
 
 const KNOWN_LOCATIONS = new Set<string>();
 
@@ -74,6 +75,10 @@ describe.each(backends())('automation engine on $name', (backend) => {
   const handle = (event: EventEnvelope) => prisma.$transaction((tx) => engine.handle(tx, event));
 
   async function createRule(trigger: AutomationTriggerInput, action: AutomationActionInput, extra: Partial<CreateAutomationRuleInput> = {}) {
+    // A rule may only name an endpoint that exists: the engine's webhooks go to the fake enqueueWebhook below anyway.
+    if (action.webhookEndpointId) {
+      await prisma.webhookEndpoint.upsert({ where: { id: action.webhookEndpointId }, create: { id: action.webhookEndpointId, name: 'CRM', provider: 'GENERIC', url: 'https://crm.example/hooks', secret: 'whsec_test' }, update: {} });
+    }
     return (await rules.create({ name: `${trigger.kind} → ${action.kind}`, trigger, action, ...extra })).automationRule;
   }
   const webhookTo = (): AutomationActionInput => ({ kind: 'SEND_WEBHOOK', webhookEndpointId: randomUUID() });
@@ -155,7 +160,7 @@ describe.each(backends())('automation engine on $name', (backend) => {
       expect(await firings(rule.id)).toHaveLength(1);
     });
 
-    it('sends the webhook with the firing id as event id, the automation event type and the triggering event', async () => {
+    it('sends the webhook with the firing id as event id, the automation event type and the triggering event by reference, not its payload', async () => {
       const oslo = newLocation();
       const action = webhookTo();
       const rule = await createRule({ kind: 'STOCK_AT_OR_BELOW', locationId: oslo, sku: 'OAK-TBL-180', threshold: decimal(1) }, action, { name: 'Oak table nearly gone' });
@@ -172,7 +177,7 @@ describe.each(backends())('automation engine on $name', (backend) => {
           rule: { id: rule.id, name: 'Oak table nearly gone' },
           trigger: { kind: 'STOCK_AT_OR_BELOW', locationId: oslo, sku: 'OAK-TBL-180', availableBefore: 2, available: 1, threshold: 1 },
           firing: { id: firing.id, firedAt: firing.firedAt.toISOString() },
-          event: { id: event.id, type: 'inventory.stock_changed', occurredAt: event.occurredAt, payload: event.payload },
+          event: { id: event.id, type: 'inventory.stock_changed', occurredAt: event.occurredAt, aggregate: event.aggregate },
         },
       }]);
       expect(firing.webhookDeliveryId).toBe('0193a3c5-7d1e-7000-8000-0000000000d1');
@@ -280,6 +285,16 @@ describe.each(backends())('automation engine on $name', (backend) => {
       expect((await firings(units.id)).map((firing) => (firing.detail as any).trigger)).toEqual([expect.objectContaining({ periodStart: '2026-06-01T00:00:00.000Z', value: '5', threshold: '5' })]);
       expect((await firings(revenue.id)).map((firing) => (firing.detail as any).trigger.value)).toEqual(['450.00']);
       expect((await firings(orders.id)).map((firing) => (firing.detail as any).trigger.value)).toEqual(['2']);
+    });
+
+    it('does not credit a sales milestone to the shopper whose order crossed it: the webhook names no customer', async () => {
+      const oslo = newLocation();
+      await createRule({ kind: 'SALES_MILESTONE', locationId: oslo, metric: 'ORDERS', period: 'MONTH', threshold: decimal(1) }, webhookTo());
+      const shopper = `shopper-${randomUUID()}`;
+      await handle(orderConfirmed({ locationId: oslo, customerId: shopper, orderedAt: '2026-08-03T10:00:00Z', lines: [{ sku: 'OAK-TBL-180', quantity: 1, lineTotal: '900.00' }] }));
+      expect(webhooks).toHaveLength(1);
+      expect(JSON.stringify(webhooks[0].data)).not.toContain(shopper);
+      expect(webhookPayload('KLAVIYO', { id: webhooks[0].eventId, type: webhooks[0].eventType, occurredAt: webhooks[0].occurredAt, data: webhooks[0].data })).not.toHaveProperty('data.attributes.profile');
     });
 
     it('keeps counting while disabled, and fires once enabled when the period is past the threshold', async () => {

@@ -32,7 +32,7 @@ export interface WebhookRequest {
 export interface AutomationEngineDeps {
   /**
    * Queues a webhook delivery in the caller's transaction (the webhooks module's
-   * `enqueueWebhookDelivery`); null when the endpoint takes none (unknown or disabled).
+   * `enqueueWebhookDelivery`); null when the endpoint takes none (unknown or deleted).
    */
   enqueueWebhook(tx: Prisma.TransactionClient, request: WebhookRequest): Promise<{ deliveryId: string } | null>;
 }
@@ -279,10 +279,11 @@ export class AutomationEngine {
         rule: { id: rule.id, name: rule.name },
         trigger: firing.trigger,
         firing: { id: firing.id, firedAt: firing.firedAt.toISOString() },
-        event: { id: event.id, type: event.type, occurredAt: event.occurredAt, payload: event.payload },
+        // The triggering event by reference only: its payload (a customer, every order line) is not sent to third parties.
+        event: { id: event.id, type: event.type, occurredAt: event.occurredAt, aggregate: event.aggregate },
       },
     });
-    const detail = { kind: rule.actionKind, endpointId, eventType, deliveryId: queued?.deliveryId ?? null, ...(queued ? {} : { note: `endpoint ${endpointId} took no delivery (unknown or disabled)` }) };
+    const detail = { kind: rule.actionKind, endpointId, eventType, deliveryId: queued?.deliveryId ?? null, ...(queued ? {} : { note: `endpoint ${endpointId} took no delivery (unknown or deleted)` }) };
     return { detail, webhookDeliveryId: queued?.deliveryId ?? null, events: [] };
   }
 }

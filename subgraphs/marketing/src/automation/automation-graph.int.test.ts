@@ -60,8 +60,10 @@ describe.each(backends())('automation rules through the marketing subgraph on $n
     await backend.cleanup();
   });
 
+  const newEndpoint = async () => (await ok(`mutation { createWebhookEndpoint(input: { name: "CRM", provider: GENERIC, url: "https://crm.example/hooks" }) { endpoint { id } } }`)).createWebhookEndpoint.endpoint.id as string;
+
   it('creates a low-stock webhook rule as docs/automation.md shows, recording who created it', async () => {
-    const endpoint = randomUUID();
+    const endpoint = await newEndpoint();
     const created = await create({
       name: 'Oak table running low in Oslo',
       trigger: { kind: 'STOCK_AT_OR_BELOW', locationId: OSLO, sku: 'OAK-TBL-180', threshold: '3' },
@@ -105,6 +107,25 @@ describe.each(backends())('automation rules through the marketing subgraph on $n
     ]));
     expect(unknown.userErrors).toHaveLength(3);
     expect(await ruleCount()).toBe(before);
+  });
+
+  it('answers NOT_FOUND naming a webhook endpoint that does not exist or was deleted, on create and update, and changes nothing', async () => {
+    const before = await ruleCount();
+    const unknown = randomUUID();
+    const trigger = { kind: 'STOCK_AT_OR_BELOW', sku: 'OAK-TBL-180', threshold: '3' };
+    const refused = await create({ name: 'To nowhere', trigger, action: { kind: 'SEND_WEBHOOK', webhookEndpointId: unknown } });
+    expect(refused).toMatchObject({ automationRule: null, userErrors: [{ field: ['input', 'action', 'webhookEndpointId'], code: 'NOT_FOUND', message: `No webhook endpoint with id ${unknown}` }] });
+    expect(await ruleCount()).toBe(before);
+
+    const endpoint = await newEndpoint();
+    const created = await create({ name: 'To the CRM', trigger, action: { kind: 'SEND_WEBHOOK', webhookEndpointId: endpoint } });
+    expect(created.userErrors).toEqual([]);
+    const deleted = await newEndpoint();
+    await ok(`mutation($id: ID!) { deleteWebhookEndpoint(input: { id: $id }) { deletedId } }`, { id: deleted });
+    const moved = (await ok(`mutation($input: UpdateAutomationRuleInput!) { updateAutomationRule(input: $input) { automationRule { id } userErrors { field code message } } }`,
+      { input: { id: created.automationRule.id, action: { kind: 'SEND_WEBHOOK', webhookEndpointId: deleted } } })).updateAutomationRule;
+    expect(moved).toEqual({ automationRule: null, userErrors: [{ field: ['input', 'action', 'webhookEndpointId'], code: 'NOT_FOUND', message: `No webhook endpoint with id ${deleted}` }] });
+    expect((await ok(`query($id: ID!) { automationRule(id: $id) { action { webhookEndpointId } } }`, { id: created.automationRule.id })).automationRule.action.webhookEndpointId).toBe(endpoint);
   });
 
   it('answers UNAVAILABLE and creates nothing when inventory cannot be asked about a location', async () => {

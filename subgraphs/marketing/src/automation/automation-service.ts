@@ -14,7 +14,7 @@ import {
   type PageArgs,
 } from '@joinery/core';
 import { Prisma, type AutomationRule, type PrismaClient, type RuleFiring, type StoreTask, type StoreTaskStatus } from '../generated/prisma/client';
-import { actionOf, checkAction, checkReferences, checkTrigger, sameTrigger, triggerOf, type AutomationActionInput, type AutomationTriggerInput } from './rule-input';
+import { actionOf, checkAction, checkReferences, checkTrigger, sameTrigger, triggerOf, type AutomationActionInput, type AutomationTriggerInput, type LocalLookups } from './rule-input';
 
 export interface CreateAutomationRuleInput {
   name: string;
@@ -117,7 +117,12 @@ export class AutomationService {
     const trigger = checkTrigger(errors, input.trigger);
     const action = checkAction(errors, input.action, trigger);
     if (!errors.errors.length) {
-      await checkReferences(errors, { triggerLocationId: trigger.triggerLocationId, sku: trigger.triggerSku, actionLocationId: action.actionLocationId, campaignId: action.campaignId }, this.inventory, (id) => this.campaignExists(id));
+      await checkReferences(
+        errors,
+        { triggerLocationId: trigger.triggerLocationId, sku: trigger.triggerSku, actionLocationId: action.actionLocationId, campaignId: action.campaignId, webhookEndpointId: action.webhookEndpointId },
+        this.inventory,
+        this.lookups,
+      );
     }
     errors.throwIfAny();
 
@@ -168,9 +173,10 @@ export class AutomationService {
           sku: input.trigger ? trigger.triggerSku : null,
           actionLocationId: input.action ? action.actionLocationId : null,
           campaignId: input.action ? action.campaignId : null,
+          webhookEndpointId: input.action ? action.webhookEndpointId : null,
         },
         this.inventory,
-        (id) => this.campaignExists(id),
+        this.lookups,
       );
     }
     errors.throwIfAny();
@@ -219,9 +225,10 @@ export class AutomationService {
     return { storeTask: task };
   }
 
-  private async campaignExists(id: string): Promise<boolean> {
-    return (await this.prisma.campaign.count({ where: { id } })) > 0;
-  }
+  private readonly lookups: LocalLookups = {
+    campaignExists: async (id) => (await this.prisma.campaign.count({ where: { id } })) > 0,
+    webhookEndpointExists: async (id) => (await this.prisma.webhookEndpoint.count({ where: { id, deletedAt: null } })) > 0,
+  };
 }
 
 function after(key: [string, string] | null) {

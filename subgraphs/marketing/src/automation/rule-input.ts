@@ -174,15 +174,23 @@ export function sameTrigger(a: TriggerColumns, b: TriggerColumns): boolean {
   );
 }
 
-/** What must exist elsewhere: locations and the sku in inventory (asked in one request), the campaign here. */
+/** What must exist elsewhere: locations and the sku in inventory (asked in one request), the campaign and webhook endpoint here. */
 export interface RuleReferences {
   triggerLocationId?: string | null;
   sku?: string | null;
   actionLocationId?: string | null;
   campaignId?: string | null;
+  webhookEndpointId?: string | null;
 }
 
-export async function checkReferences(errors: InputErrors, refs: RuleReferences, inventory: InventoryDirectory, campaignExists: (id: string) => Promise<boolean>): Promise<void> {
+/** Lookups in marketing's own tables. */
+export interface LocalLookups {
+  campaignExists(id: string): Promise<boolean>;
+  /** Whether a webhook endpoint with this id exists and is not deleted. */
+  webhookEndpointExists(id: string): Promise<boolean>;
+}
+
+export async function checkReferences(errors: InputErrors, refs: RuleReferences, inventory: InventoryDirectory, local: LocalLookups): Promise<void> {
   const locations = [
     { id: refs.triggerLocationId, field: ['input', 'trigger', 'locationId'] },
     { id: refs.actionLocationId, field: ['input', 'action', 'locationId'] },
@@ -190,7 +198,12 @@ export async function checkReferences(errors: InputErrors, refs: RuleReferences,
   for (const entry of locations.filter((entry) => !isUuid(entry.id))) errors.add(entry.field, `No location with id ${entry.id}`, 'NOT_FOUND');
   const lookupIds = [...new Set(locations.map((entry) => entry.id).filter(isUuid))];
   if (refs.campaignId) {
-    if (!isUuid(refs.campaignId) || !(await campaignExists(refs.campaignId))) errors.add(['input', 'action', 'campaignId'], `No campaign with id ${refs.campaignId}`, 'NOT_FOUND');
+    if (!isUuid(refs.campaignId) || !(await local.campaignExists(refs.campaignId))) errors.add(['input', 'action', 'campaignId'], `No campaign with id ${refs.campaignId}`, 'NOT_FOUND');
+  }
+  if (refs.webhookEndpointId) {
+    if (!isUuid(refs.webhookEndpointId) || !(await local.webhookEndpointExists(refs.webhookEndpointId))) {
+      errors.add(['input', 'action', 'webhookEndpointId'], `No webhook endpoint with id ${refs.webhookEndpointId}`, 'NOT_FOUND');
+    }
   }
   if (!lookupIds.length && !refs.sku) return;
   try {

@@ -351,7 +351,7 @@ export type Mutation = {
   createWebhookEndpoint: CreateWebhookEndpointPayload;
   /** The rule stops firing; its firings and tasks stay and still name it. */
   deleteAutomationRule: DeleteAutomationRulePayload;
-  /** Deletes the endpoint with its deliveries and their attempts. */
+  /** Deletes the endpoint: it leaves webhookEndpoint(s) and takes no more deliveries; its pending deliveries are FAILED. Its deliveries and their attempts stay readable through webhookDelivery(id). */
   deleteWebhookEndpoint: DeleteWebhookEndpointPayload;
   /** A new signing secret for an engagement source, in the payload once. */
   rotateEngagementSourceSecret: CreateEngagementSourcePayload;
@@ -783,6 +783,8 @@ export type WebhookEndpoint = {
   /** Failed attempts in a row since the last success. */
   consecutiveFailures: Scalars['Int']['output'];
   createdAt: Scalars['DateTime']['output'];
+  /** When deleteWebhookEndpoint deleted it; only a delivery's endpoint can still show a deleted one. */
+  deletedAt?: Maybe<Scalars['DateTime']['output']>;
   /** Newest first. */
   deliveries: WebhookDeliveryConnection;
   disabledAt?: Maybe<Scalars['DateTime']['output']>;
@@ -825,7 +827,7 @@ export type WebhookEndpointPayload = {
 };
 
 export type WebhookEndpointStatus =
-  /** Nothing is sent; pending deliveries wait until the endpoint is enabled again. */
+  /** Nothing is sent; pending deliveries, and those queued meanwhile, wait until the endpoint is enabled again. */
   | 'DISABLED'
   | 'ENABLED';
 
@@ -1417,6 +1419,7 @@ export type WebhookDeliveryEdgeResolvers<ContextType = Context, ParentType exten
 export type WebhookEndpointResolvers<ContextType = Context, ParentType extends ResolversParentTypes['WebhookEndpoint'] = ResolversParentTypes['WebhookEndpoint']> = ResolversObject<{
   consecutiveFailures?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  deletedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   deliveries?: Resolver<ResolversTypes['WebhookDeliveryConnection'], ParentType, ContextType, RequireFields<WebhookEndpointDeliveriesArgs, 'first'>>;
   disabledAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   disabledReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;

@@ -68,7 +68,14 @@ export class WebhookEndpointService {
     });
   }
 
-  endpoint(id: string): Promise<WebhookEndpoint | null> {
+  /** An endpoint that is not deleted. */
+  async endpoint(id: string): Promise<WebhookEndpoint | null> {
+    const endpoint = await this.byId.load(id);
+    return endpoint && !endpoint.deletedAt ? endpoint : null;
+  }
+
+  /** An endpoint, deleted or not: for the deliveries queued to it. */
+  endpointEvenIfDeleted(id: string): Promise<WebhookEndpoint | null> {
     return this.byId.load(id);
   }
 
@@ -77,9 +84,9 @@ export class WebhookEndpointService {
     const after: Prisma.WebhookEndpointWhereInput = page.after
       ? { OR: [{ createdAt: { lt: new Date(page.after[0]) } }, { createdAt: new Date(page.after[0]), id: { lt: page.after[1] } }] }
       : {};
-    const rows = await this.prisma.webhookEndpoint.findMany({ where: after, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: page.take });
+    const rows = await this.prisma.webhookEndpoint.findMany({ where: { AND: [{ deletedAt: null }, after] }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: page.take });
     rows.forEach((row) => this.byId.prime(row.id, row));
-    return connection(rows, page, (row) => [row.createdAt.toISOString(), row.id], () => this.prisma.webhookEndpoint.count());
+    return connection(rows, page, (row) => [row.createdAt.toISOString(), row.id], () => this.prisma.webhookEndpoint.count({ where: { deletedAt: null } }));
   }
 
   delivery(id: string) {
@@ -127,7 +134,7 @@ export class WebhookEndpointService {
           return created.id;
         });
         const endpoint = await this.prisma.webhookEndpoint.findUnique({ where: { id } });
-        if (!endpoint) throw new DomainError(userError('NOT_FOUND', `The webhook endpoint ${id} created with idempotencyKey ${JSON.stringify(key)} has been deleted`, ['input', 'idempotencyKey']));
+        if (!endpoint || endpoint.deletedAt) throw new DomainError(userError('NOT_FOUND', `The webhook endpoint ${id} created with idempotencyKey ${JSON.stringify(key)} has been deleted`, ['input', 'idempotencyKey']));
         // A replay answers as the first call did, secret included, until the secret is rotated.
         return { endpoint, signingSecret: endpoint.previousSecret === null ? endpoint.secret : null };
       } catch (error) {
@@ -173,10 +180,21 @@ export class WebhookEndpointService {
     return { endpoint, signingSecret: endpoint.secret };
   }
 
+  /**
+   * Marks the endpoint deleted: it leaves the lists and takes no new deliveries, and its pending
+   * ones are FAILED without another attempt. Its deliveries and their attempts stay readable.
+   */
   async delete(input: { id: string }): Promise<{ deletedId: string }> {
     const existing = await this.endpoint(input.id);
     if (!existing) throw notFound(input.id);
-    await this.prisma.webhookEndpoint.deleteMany({ where: { id: input.id } });
-    return { deletedId: input.id };
+    const deleted = await this.prisma.$transaction(async (tx) => {
+      const now = new Date();
+      const { count } = await tx.webhookEndpoint.updateMany({ where: { id: existing.id, deletedAt: null }, data: { deletedAt: now, updatedAt: now } });
+      if (count) await tx.$executeRaw`UPDATE webhook_deliveries SET status = 'FAILED', next_attempt_at = NULL WHERE endpoint_id = ${existing.id}::uuid AND status = 'PENDING'`;
+      return count;
+    });
+    if (!deleted) throw notFound(input.id);
+    this.byId.clear(existing.id);
+    return { deletedId: existing.id };
   }
 }

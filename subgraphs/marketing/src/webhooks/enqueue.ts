@@ -15,15 +15,17 @@ export interface WebhookDeliveryRequest {
 /**
  * Queues one delivery of an event to an endpoint inside the caller's transaction, so it exists
  * exactly when the caller's change commits; the WebhookWorker sends it. The body is shaped for
- * the endpoint's provider now and sent unchanged on every attempt. Returns null, and queues
- * nothing, when the endpoint does not exist, is DISABLED, or already has this event.
+ * the endpoint's provider now and sent unchanged on every attempt. A DISABLED endpoint takes
+ * the delivery too: it waits, PENDING, until the endpoint is enabled again (the worker claims
+ * nothing of a disabled endpoint). Returns null, and queues nothing, when the endpoint does not
+ * exist, is deleted, or already has this event.
  */
 export async function enqueueWebhookDelivery(tx: Prisma.TransactionClient, request: WebhookDeliveryRequest): Promise<{ deliveryId: string } | null> {
   if (!isUuid(request.endpointId)) return null;
   const occurredAt = new Date(request.occurredAt);
   if (Number.isNaN(occurredAt.getTime())) throw new Error(`enqueueWebhookDelivery: occurredAt ${JSON.stringify(request.occurredAt)} of event ${request.eventId} is not an ISO 8601 instant`);
-  const endpoint = await tx.webhookEndpoint.findUnique({ where: { id: request.endpointId }, select: { status: true, provider: true } });
-  if (!endpoint || endpoint.status !== 'ENABLED') return null;
+  const endpoint = await tx.webhookEndpoint.findUnique({ where: { id: request.endpointId }, select: { provider: true, deletedAt: true } });
+  if (!endpoint || endpoint.deletedAt) return null;
   const body = JSON.stringify(webhookPayload(endpoint.provider, { id: request.eventId, type: request.eventType, occurredAt: occurredAt.toISOString(), data: request.data }));
   const id = uuidv7();
   const inserted = await tx.$queryRaw<{ id: string }[]>`

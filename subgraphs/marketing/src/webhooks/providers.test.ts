@@ -56,11 +56,23 @@ describe('webhookPayload', () => {
 });
 
 describe('helpers', () => {
-  it('reads the customer from data.customer or from top-level customerId and email', () => {
-    expect(customerOf({ customerId: 'c-7', email: 'ola@example.no' })).toEqual({ id: 'c-7', email: 'ola@example.no' });
+  it('reads the customer from data.customer or from data.trigger.customerId only', () => {
+    expect(customerOf({ customer: { id: 'c-7', email: 'ola@example.no' } })).toEqual({ id: 'c-7', email: 'ola@example.no' });
     expect(customerOf({ sku: 'X' })).toBeNull();
     expect(customerOf({ rule: { id: 'r-1' }, trigger: { kind: 'CUSTOMER_ENTERS_SEGMENT', customerId: 'c-9' } })).toEqual({ id: 'c-9' });
-    expect(customerOf({ a: { b: { c: { customerId: 'too-deep' } } } })).toBeNull();
+  });
+
+  it('credits no shopper for a sales milestone or stock firing whose data names one further down', () => {
+    const milestone = {
+      rule: { id: 'r-1', name: '100 orders this month' },
+      trigger: { kind: 'SALES_MILESTONE', metric: 'ORDERS', value: '100', orderId: 'o-100' },
+      event: { id: 'e-1', type: 'sales.order_confirmed', payload: { customerId: 'shopper-who-placed-order-100', email: 'shopper@example.no' } },
+      customerId: 'top-level-is-not-the-subject',
+    };
+    expect(customerOf(milestone)).toBeNull();
+    const klaviyo = webhookPayload('KLAVIYO', { ...event, data: milestone }) as { data: { attributes: Record<string, unknown> } };
+    expect(klaviyo.data.attributes).not.toHaveProperty('profile');
+    expect(webhookPayload('HUBSPOT', { ...event, data: milestone })).not.toHaveProperty('email');
   });
 
   it('flattens nested objects, drops nulls and keeps scalars', () => {

@@ -11,9 +11,10 @@ export interface WebhookEvent {
 }
 
 /**
- * Who an event is about, when its data says: `data.customer { id, email, hubspotObjectId }`, or
- * `customerId` / `email` beside the other fields; looked for at the top level first, then in
- * nested objects (breadth first, three levels), so an automation event's `trigger.customerId` counts.
+ * Who an event is about, when its data says so explicitly: `data.customer { id, email,
+ * hubspotObjectId }`, or `data.trigger.customerId` (the customer a CUSTOMER_ENTERS_SEGMENT rule
+ * fired for). Nowhere else: a customer id further down (e.g. in the order that took a sales
+ * milestone over its threshold) is not who the event is about.
  */
 export interface EventCustomer {
   id?: string;
@@ -26,27 +27,16 @@ export const KLAVIYO_REVISION = '2024-10-15';
 
 const text = (value: unknown): string | undefined => (typeof value === 'string' && value.trim() ? value.trim() : typeof value === 'number' ? String(value) : undefined);
 
-function customerAt(data: Record<string, unknown>): EventCustomer | null {
-  const nested = data.customer && typeof data.customer === 'object' ? (data.customer as Record<string, unknown>) : {};
+export function customerOf(data: Record<string, unknown>): EventCustomer | null {
+  const object = (value: unknown) => (value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {});
+  const nested = object(data.customer);
   const customer: EventCustomer = {
-    id: text(nested.id) ?? text(data.customerId),
-    email: text(nested.email) ?? text(data.email),
+    id: text(nested.id) ?? text(object(data.trigger).customerId),
+    email: text(nested.email),
     hubspotObjectId: text(nested.hubspotObjectId),
   };
   const known = Object.fromEntries(Object.entries(customer).filter(([, value]) => value !== undefined)) as EventCustomer;
   return Object.keys(known).length ? known : null;
-}
-
-export function customerOf(data: Record<string, unknown>): EventCustomer | null {
-  let level: Record<string, unknown>[] = [data];
-  for (let depth = 0; depth < 3 && level.length; depth += 1) {
-    for (const candidate of level) {
-      const found = customerAt(candidate);
-      if (found) return found;
-    }
-    level = level.flatMap((candidate) => Object.values(candidate).filter((value): value is Record<string, unknown> => !!value && typeof value === 'object' && !Array.isArray(value)));
-  }
-  return null;
 }
 
 const snake = (key: string) => key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/[^A-Za-z0-9_]+/g, '_').toLowerCase();

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uuidv7 } from '@joinery/core';
 import { backends, expectData } from '@joinery/core/testing';
@@ -171,18 +173,20 @@ describe.each(backends())('outbound webhooks on $name', (backend) => {
       expect(disabled.disabledReason).toMatch(new RegExp(`^${payload.consecutiveFailures} attempts in a row failed`));
       expect(logs).toEqual([expect.objectContaining({ level: 'warn', msg: 'webhook endpoint disabled', endpointId: id })]);
 
-      // Disabled: nothing more is sent, the deliveries wait, and nothing new is queued.
+      // Disabled: nothing is sent, the deliveries wait, and an event fired meanwhile is queued to wait with them.
       const sent = receiver.received.length;
+      const firedWhileDisabled = await enqueue({ endpointId: id });
+      expect(firedWhileDisabled).toEqual({ deliveryId: expect.any(String) });
+      queued.push(firedWhileDisabled);
       await sleep(120);
       expect(await sender.runOnce()).toBe(0);
       expect(receiver.received).toHaveLength(sent);
       for (const each of queued) expect((await delivery(each!.deliveryId)).status).toBe('PENDING');
-      expect(await enqueue({ endpointId: id })).toBeNull();
 
       status = 200;
       const { updateWebhookEndpoint: enabled } = await ok(UPDATE, { input: { id, enabled: true } });
       expect(enabled).toEqual({ endpoint: { id, status: 'ENABLED', disabledReason: null, disabledAt: null, consecutiveFailures: 0 }, userErrors: [] });
-      expect(await sender.runOnce()).toBe(2);
+      expect(await sender.runOnce()).toBe(3);
       for (const each of queued) expect((await delivery(each!.deliveryId)).status).toBe('SUCCEEDED');
     } finally {
       await receiver.close();
@@ -225,6 +229,7 @@ describe.each(backends())('outbound webhooks on $name', (backend) => {
       const queued = await enqueue({ endpointId: created.endpoint.id });
       const stuck = worker({
         timeoutMs: 300,
+        responseBodyTimeoutMs: 50,
         leaseMs: 400,
         fetch: (() => new Promise<Response>((resolve) => { release = () => resolve(new Response('late', { status: 500 })); })) as typeof fetch,
       });
@@ -259,10 +264,68 @@ describe.each(backends())('outbound webhooks on $name', (backend) => {
     try {
       const created = await createEndpoint({ url: receiver.url });
       const queued = await enqueue({ endpointId: created.endpoint.id });
-      await worker({ timeoutMs: 100, leaseMs: 1_000 }).runOnce();
+      await worker({ timeoutMs: 100, responseBodyTimeoutMs: 100, leaseMs: 1_000 }).runOnce();
       const attempted = await delivery(queued!.deliveryId);
       expect(attempted).toMatchObject({ status: 'PENDING', attemptCount: 1, attempts: [{ number: 1, responseStatus: null, responseBody: null, error: 'no answer within 100 ms' }] });
       expect(attempted.nextAttemptAt).not.toBeNull();
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('a 2xx whose body trickles past timeoutMs is delivered with a truncated excerpt, not retried as "no answer"', async () => {
+    const slow = createServer((request, response) => {
+      request.resume();
+      request.on('end', () => {
+        response.writeHead(200, { 'content-type': 'text/plain' });
+        response.write('accepted');
+        const timer = setTimeout(() => response.end(' and processed'), 1_500);
+        response.on('close', () => clearTimeout(timer));
+      });
+    });
+    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+    try {
+      const created = await createEndpoint({ url: `http://127.0.0.1:${(slow.address() as AddressInfo).port}/hooks` });
+      const queued = await enqueue({ endpointId: created.endpoint.id });
+      await worker({ timeoutMs: 300, responseBodyTimeoutMs: 200, leaseMs: 2_000 }).runOnce();
+      const done = await delivery(queued!.deliveryId);
+      expect(done).toMatchObject({ status: 'SUCCEEDED', attemptCount: 1, nextAttemptAt: null, attempts: [{ number: 1, responseStatus: 200, responseBody: 'accepted', error: null }] });
+      expect(done.attempts[0].durationMs).toBeLessThan(1_500);
+    } finally {
+      slow.closeAllConnections();
+      await new Promise((resolve) => slow.close(resolve));
+    }
+  });
+
+  it('refuses a lease that does not cover the time limits of one attempt', () => {
+    expect(() => new WebhookWorker({ prisma: subgraph.prisma, timeoutMs: 300, responseBodyTimeoutMs: 200, leaseMs: 400 })).toThrow(/leaseMs \(400\) must be longer than timeoutMs \+ responseBodyTimeoutMs \(300 \+ 200\)/);
+  });
+
+  // PGlite runs in this process: its clock is the one the test turns back, so only PostgreSQL can show it.
+  it.skipIf(backend.name === 'pglite')("measures an endpoint's failing span on the database's clock, not the worker's", async () => {
+    const receiver = await startReceiver(() => ({ status: 500 }));
+    try {
+      const created = await createEndpoint({ url: receiver.url });
+      await enqueue({ endpointId: created.endpoint.id });
+      // A worker whose clock is a day behind: failing_since must still be the database's time.
+      const behind = worker();
+      const realNow = Date.now;
+      Date.now = () => realNow() - 86_400_000;
+      const RealDate = Date;
+      globalThis.Date = class extends RealDate {
+        constructor(...args: any[]) {
+          super(...((args.length ? args : [Date.now()]) as []));
+        }
+      } as DateConstructor;
+      try {
+        await behind.runOnce();
+      } finally {
+        globalThis.Date = RealDate;
+        Date.now = realNow;
+      }
+      const [row] = await subgraph.prisma.$queryRaw<{ failing_since: Date; db_now: Date }[]>`
+        SELECT failing_since, clock_timestamp() AS db_now FROM webhook_endpoints WHERE id = ${created.endpoint.id}::uuid`;
+      expect(Math.abs(new Date(row.db_now).getTime() - new Date(row.failing_since).getTime())).toBeLessThan(60_000);
     } finally {
       await receiver.close();
     }
@@ -287,13 +350,36 @@ describe.each(backends())('outbound webhooks on $name', (backend) => {
     }
   });
 
-  it('deletes an endpoint with its deliveries', async () => {
-    const created = await createEndpoint({ url: 'https://crm.example/hooks' });
-    const queued = await enqueue({ endpointId: created.endpoint.id });
-    const deleted = (await ok(`mutation($input: DeleteWebhookEndpointInput!) { deleteWebhookEndpoint(input: $input) { deletedId userErrors { code } } }`, { input: { id: created.endpoint.id } })).deleteWebhookEndpoint;
-    expect(deleted).toEqual({ deletedId: created.endpoint.id, userErrors: [] });
-    expect(await delivery(queued!.deliveryId)).toBeNull();
-    const again = (await ok(`mutation($input: DeleteWebhookEndpointInput!) { deleteWebhookEndpoint(input: $input) { deletedId userErrors { code } } }`, { input: { id: created.endpoint.id } })).deleteWebhookEndpoint;
-    expect(again).toEqual({ deletedId: null, userErrors: [{ code: 'NOT_FOUND' }] });
+  it('deleting an endpoint keeps its deliveries and attempts readable, hides it, fails its pending deliveries and queues nothing more', async () => {
+    const receiver = await startReceiver(() => ({ status: 200, body: 'ok' }));
+    try {
+      const created = await createEndpoint({ url: receiver.url });
+      const id = created.endpoint.id;
+      const sentBefore = await enqueue({ endpointId: id });
+      await worker().runOnce();
+      const waiting = await enqueue({ endpointId: id });
+      const DELETE = `mutation($input: DeleteWebhookEndpointInput!) { deleteWebhookEndpoint(input: $input) { deletedId userErrors { code message } } }`;
+      const deleted = (await ok(DELETE, { input: { id } })).deleteWebhookEndpoint;
+      expect(deleted).toEqual({ deletedId: id, userErrors: [] });
+
+      const kept = await ok(`query($id: ID!) { webhookDelivery(id: $id) { status attemptCount endpoint { id deletedAt } attempts { number responseStatus responseBody } } }`, { id: sentBefore!.deliveryId });
+      expect(kept.webhookDelivery).toEqual({ status: 'SUCCEEDED', attemptCount: 1, endpoint: { id, deletedAt: expect.any(String) }, attempts: [{ number: 1, responseStatus: 200, responseBody: 'ok' }] });
+      expect(await delivery(waiting!.deliveryId)).toMatchObject({ status: 'FAILED', nextAttemptAt: null, attempts: [] });
+      expect(await subgraph.prisma.webhookAttempt.count({ where: { deliveryId: sentBefore!.deliveryId } })).toBe(1);
+
+      const read = await ok(`query($id: ID!) { webhookEndpoint(id: $id) { id } webhookEndpoints(first: 100) { nodes { id } } }`, { id });
+      expect(read.webhookEndpoint).toBeNull();
+      expect(read.webhookEndpoints.nodes.map((node: { id: string }) => node.id)).not.toContain(id);
+      expect(await enqueue({ endpointId: id })).toBeNull();
+      await worker().runOnce();
+      expect(receiver.received).toHaveLength(1);
+
+      for (const mutation of [DELETE, UPDATE]) {
+        const again = Object.values(await ok(mutation, { input: { id } }))[0] as { userErrors: { code: string; message: string }[] };
+        expect(again.userErrors).toEqual([expect.objectContaining({ code: 'NOT_FOUND', message: `No webhook endpoint with id ${id}` })]);
+      }
+    } finally {
+      await receiver.close();
+    }
   });
 });

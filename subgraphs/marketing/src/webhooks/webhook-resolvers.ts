@@ -36,7 +36,7 @@ export const webhookResolvers = {
       deliveries: (endpoint, args, { webhooks }) => webhooks.endpoints.deliveries(endpoint.id, args),
     },
     WebhookDelivery: {
-      endpoint: async (delivery, _args, { webhooks }) => (await webhooks.endpoints.endpoint(delivery.endpointId))!,
+      endpoint: async (delivery, _args, { webhooks }) => (await webhooks.endpoints.endpointEvenIfDeleted(delivery.endpointId))!,
       attempts: (delivery, _args, { webhooks }) => webhooks.endpoints.attempts(delivery.id),
     },
     EngagementSource: {

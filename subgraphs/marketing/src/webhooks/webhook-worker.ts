@@ -10,9 +10,18 @@ export const RESPONSE_EXCERPT_BYTES = 2048;
 
 export interface WebhookWorkerOptions {
   prisma: PrismaClient;
-  /** How long one request may take, answer included, in ms. Default 10 000. */
+  /** How long a request may wait for the answer's status and headers, in ms. Default 10 000. */
   timeoutMs?: number;
-  /** How long a claimed delivery stays this worker's; after it a worker that died mid-attempt loses it to another, in ms. Default timeoutMs + 30 000. */
+  /**
+   * How long the answer's body may take to give its excerpt once the status came, in ms; a body
+   * slower than this, or one that breaks off, is kept as far as it came and the status decides.
+   * Default 1000.
+   */
+  responseBodyTimeoutMs?: number;
+  /**
+   * How long a claimed delivery stays this worker's; after it a worker that died mid-attempt loses
+   * it to another, in ms. Must be longer than timeoutMs + responseBodyTimeoutMs. Default timeoutMs + 30 000.
+   */
   leaseMs?: number;
   /** How often the worker looks for due deliveries when there were none, in ms. Default 1000. */
   pollIntervalMs?: number;
@@ -44,20 +53,28 @@ interface AttemptResult {
 
 const succeeded = (result: AttemptResult) => result.responseStatus !== null && result.responseStatus >= 200 && result.responseStatus < 300;
 
-async function readExcerpt(response: Response): Promise<string> {
+/** The start of an answer's body, read for at most `timeoutMs`: a slow or broken body gives what came. */
+async function readExcerpt(response: Response, timeoutMs: number): Promise<string> {
   if (!response.body) return '';
   const chunks: Buffer[] = [];
   let size = 0;
   const reader = response.body.getReader();
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), timeoutMs);
+  });
   try {
     while (size < RESPONSE_EXCERPT_BYTES) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(Buffer.from(value));
-      size += value.length;
+      const next = await Promise.race([reader.read(), expired]);
+      if (!next || next.done) break;
+      chunks.push(Buffer.from(next.value));
+      size += next.value.length;
     }
+  } catch {
+    // The receiver answered; a body that breaks off leaves a shorter excerpt, not a failed attempt.
   } finally {
-    await reader.cancel().catch(() => {});
+    clearTimeout(timer);
+    reader.cancel().catch(() => {});
   }
   return new TextDecoder().decode(Buffer.concat(chunks).subarray(0, RESPONSE_EXCERPT_BYTES)).replace(/\uFFFD$/, '').replaceAll('\u0000', '');
 }
@@ -80,6 +97,7 @@ function describeFailure(error: unknown, timeoutMs: number): string {
 export class WebhookWorker {
   private readonly prisma: PrismaClient;
   private readonly timeoutMs: number;
+  private readonly responseBodyTimeoutMs: number;
   private readonly leaseMs: number;
   private readonly pollIntervalMs: number;
   private readonly batchSize: number;
@@ -96,6 +114,7 @@ export class WebhookWorker {
   constructor(options: WebhookWorkerOptions) {
     this.prisma = options.prisma;
     this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.responseBodyTimeoutMs = options.responseBodyTimeoutMs ?? 1_000;
     this.leaseMs = options.leaseMs ?? this.timeoutMs + 30_000;
     this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
     this.batchSize = options.batchSize ?? 20;
@@ -103,7 +122,9 @@ export class WebhookWorker {
     this.disable = { ...DEFAULT_DISABLE_POLICY, ...options.disable };
     this.log = options.log ?? ((line) => console.log(JSON.stringify(line)));
     this.fetch = options.fetch ?? fetch;
-    if (this.leaseMs <= this.timeoutMs) throw new Error(`WebhookWorker: leaseMs (${this.leaseMs}) must be longer than timeoutMs (${this.timeoutMs})`);
+    if (this.leaseMs <= this.timeoutMs + this.responseBodyTimeoutMs) {
+      throw new Error(`WebhookWorker: leaseMs (${this.leaseMs}) must be longer than timeoutMs + responseBodyTimeoutMs (${this.timeoutMs} + ${this.responseBodyTimeoutMs})`);
+    }
   }
 
   start(): void {
@@ -153,7 +174,7 @@ export class WebhookWorker {
       FROM (
         SELECT due.id FROM webhook_deliveries AS due
         JOIN webhook_endpoints AS endpoint ON endpoint.id = due.endpoint_id
-        WHERE due.status = 'PENDING' AND endpoint.status = 'ENABLED'
+        WHERE due.status = 'PENDING' AND endpoint.status = 'ENABLED' AND endpoint.deleted_at IS NULL
           AND due.next_attempt_at <= clock_timestamp()
           AND (due.claimed_until IS NULL OR due.claimed_until <= clock_timestamp())
         ORDER BY due.next_attempt_at
@@ -187,14 +208,22 @@ export class WebhookWorker {
       [WEBHOOK_SIGNATURE_HEADER]: signWebhook(secrets, delivery.body, timestamp),
       ...(endpoint.authorizationHeader ? { authorization: endpoint.authorizationHeader } : {}),
     };
+    // The time limit covers the wait for the status and headers only: once they came the attempt
+    // has its answer, and the body is read under its own limit (readExcerpt).
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(new DOMException(`no answer within ${this.timeoutMs} ms`, 'TimeoutError')), this.timeoutMs);
+    let response: Response;
     try {
       // A redirect is an answer like any other non-2xx: following it could send the body somewhere unchecked.
-      const response = await this.fetch(endpoint.url, { method: 'POST', headers, body: delivery.body, redirect: 'manual', signal: AbortSignal.timeout(this.timeoutMs) });
-      const responseBody = await readExcerpt(response);
-      return { attemptedAt, durationMs: Date.now() - attemptedAt.getTime(), responseStatus: response.status, responseBody, error: null };
+      response = await this.fetch(endpoint.url, { method: 'POST', headers, body: delivery.body, redirect: 'manual', signal: abort.signal });
     } catch (error) {
       return { attemptedAt, durationMs: Date.now() - attemptedAt.getTime(), responseStatus: null, responseBody: null, error: describeFailure(error, this.timeoutMs) };
+    } finally {
+      clearTimeout(timer);
     }
+    const responseBody = await readExcerpt(response, this.responseBodyTimeoutMs);
+    abort.abort();
+    return { attemptedAt, durationMs: Date.now() - attemptedAt.getTime(), responseStatus: response.status, responseBody, error: null };
   }
 
   /**
@@ -231,15 +260,17 @@ export class WebhookWorker {
       } else {
         await tx.$executeRaw`UPDATE webhook_deliveries SET attempt_count = ${number}, last_attempt_at = ${result.attemptedAt} WHERE id = ${delivery.id}::uuid`;
       }
-      const [streak] = await tx.$queryRaw<{ status: string; consecutive_failures: number; failing_since: Date }[]>`
-        UPDATE webhook_endpoints SET consecutive_failures = consecutive_failures + 1, failing_since = coalesce(failing_since, ${result.attemptedAt})
+      // The database's clock, not this worker's: every worker measures the same failing span.
+      const [streak] = await tx.$queryRaw<{ status: string; consecutive_failures: number; failing_since: Date; now: Date }[]>`
+        UPDATE webhook_endpoints SET consecutive_failures = consecutive_failures + 1, failing_since = coalesce(failing_since, clock_timestamp())
         WHERE id = ${endpoint.id}::uuid
-        RETURNING status::text AS status, consecutive_failures, failing_since`;
-      if (!streak || streak.status !== 'ENABLED') return null;
+        RETURNING status::text AS status, consecutive_failures, failing_since, clock_timestamp() AS now`;
+      if (!streak || streak.status !== 'ENABLED' || endpoint.deletedAt) return null;
       const failingSince = new Date(streak.failing_since);
-      if (!shouldDisable(this.disable, { consecutiveFailures: streak.consecutive_failures, failingSince, lastFailureAt: result.attemptedAt })) return null;
+      const lastFailureAt = new Date(streak.now);
+      if (!shouldDisable(this.disable, { consecutiveFailures: streak.consecutive_failures, failingSince, lastFailureAt })) return null;
       const last = result.responseStatus !== null ? `HTTP ${result.responseStatus}` : result.error;
-      const reason = `${streak.consecutive_failures} attempts in a row failed from ${failingSince.toISOString()} to ${result.attemptedAt.toISOString()}; the last: ${last}`;
+      const reason = `${streak.consecutive_failures} attempts in a row failed from ${failingSince.toISOString()} to ${lastFailureAt.toISOString()}; the last: ${last}`;
       const disabledAt = new Date();
       await tx.webhookEndpoint.update({ where: { id: endpoint.id }, data: { status: 'DISABLED', disabledReason: reason, disabledAt, updatedAt: disabledAt } });
       const payload = {
