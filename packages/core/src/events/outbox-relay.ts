@@ -15,6 +15,13 @@ export interface OutboxRelayOptions {
    * to take over, in ms. Default 1000.
    */
   pollIntervalMs?: number;
+  /**
+   * While events keep coming, how often the leader looks again, in ms (writers notify only an idle
+   * relay, see migration `*_outbox_notify_when_idle`). Default 5.
+   */
+  busyPollMs?: number;
+  /** How long the outbox must stay empty before the leader counts as idle again, in ms. Default 1000. */
+  idleAfterMs?: number;
 }
 
 interface OutboxRow {
@@ -33,8 +40,9 @@ const iso = (value: Date | string) => (value instanceof Date ? value : new Date(
 /**
  * Publishes the events a subgraph recorded in its `outbox_events` table, in the order they were
  * written, and marks them published. The table is filled in the same transaction as the change,
- * so an event exists exactly when its change committed; a trigger NOTIFYs at commit and wakes the
- * relay within milliseconds.
+ * so an event exists exactly when its change committed. A trigger NOTIFYs at commit when no older
+ * event is waiting, waking an idle relay within milliseconds; a relay that found events polls
+ * every `busyPollMs` until the outbox has been quiet for `idleAfterMs`.
  *
  * One relay per database publishes at a time: it holds a session advisory lock, and the others
  * (other instances of the same subgraph) wait to take over if its connection ends. Publishing one
@@ -51,12 +59,18 @@ export class OutboxRelay {
   private loop: Promise<void> | undefined;
   private readonly batchSize: number;
   private readonly pollIntervalMs: number;
+  private readonly busyPollMs: number;
+  private readonly idleAfterMs: number;
+  /** When the leader last found events to publish. */
+  private lastFoundAt = 0;
   /** Events published since start: lets tests and operators see the relay at work. */
   published = 0;
 
   constructor(private readonly options: OutboxRelayOptions) {
     this.batchSize = options.batchSize ?? 500;
     this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
+    this.busyPollMs = options.busyPollMs ?? 5;
+    this.idleAfterMs = options.idleAfterMs ?? 1_000;
   }
 
   get isLeader(): boolean {
@@ -138,6 +152,7 @@ export class OutboxRelay {
         [this.batchSize],
       );
       if (!rows.length) return;
+      this.lastFoundAt = Date.now();
       const byTopic = new Map<string, EventEnvelope[]>();
       for (const row of rows as unknown as OutboxRow[]) {
         const event: EventEnvelope = { id: row.id, type: row.type, version: row.version, aggregate: row.aggregate, occurredAt: iso(row.occurred_at), recordedAt: iso(row.recorded_at), payload: row.payload };
@@ -153,8 +168,10 @@ export class OutboxRelay {
 
   private sleep(): Promise<void> {
     if (this.pending && this.leader) return Promise.resolve();
+    // A busy leader is not notified of new events (writers see older ones waiting): it looks again soon.
+    const busy = this.leader && Date.now() - this.lastFoundAt < this.idleAfterMs;
     return new Promise((resolve) => {
-      const timer = setTimeout(done, this.pollIntervalMs);
+      const timer = setTimeout(done, busy ? this.busyPollMs : this.pollIntervalMs);
       function done() {
         clearTimeout(timer);
         resolve();
