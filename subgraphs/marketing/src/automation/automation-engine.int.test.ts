@@ -357,6 +357,32 @@ describe.each(backends())('automation engine on $name', (backend) => {
       expect(fired.map((firing) => (firing.detail as any).action.changed)).toEqual([true, false]);
     });
 
+    it('fires on the very order that crossed when orders come as one batch: milestones and segment entries alike', async () => {
+      const oslo = newLocation();
+      const milestone = await createRule({ kind: 'SALES_MILESTONE', locationId: oslo, metric: 'REVENUE', period: 'DAY', threshold: decimal('1000.00') }, { kind: 'CREATE_TASK', taskTitle: 'Celebrate' });
+      const segment = await createRule({ kind: 'CUSTOMER_ENTERS_SEGMENT', minOrders: 2, minLifetimeSpend: decimal('500.00'), segmentName: 'Loyal' }, { kind: 'CREATE_TASK', taskTitle: 'Welcome', locationId: oslo });
+      const [anna, bo] = [`anna-${randomUUID()}`, `bo-${randomUUID()}`];
+      const order = (customerId: string | null, lineTotal: string, orderedAt: string) => orderConfirmed({ locationId: oslo, customerId, orderedAt, lines: [{ sku: 'OAK-TBL-180', quantity: 1, lineTotal }] });
+      const batch = [
+        order(anna, '300.00', '2026-03-04T09:00:00Z'),
+        order(bo, '600.00', '2026-03-04T09:10:00Z'), // day at 900
+        order(anna, '250.00', '2026-03-04T09:20:00Z'), // day at 1150: the milestone; anna enters (2 orders, 550)
+        order(anna, '100.00', '2026-03-04T09:30:00Z'),
+        order(bo, '10.00', '2026-03-05T08:00:00Z'), // bo enters (2 orders, 610); next day at 10
+      ];
+      await prisma.$transaction((tx) => engine.handleBatch(tx, batch));
+      const milestoneFirings = await firings(milestone.id);
+      expect(milestoneFirings.map((firing) => [firing.eventId, (firing.detail as any).trigger.value])).toEqual([[batch[2].id, '1150.00']]);
+      const segmentFirings = await firings(segment.id);
+      expect(segmentFirings.map((firing) => [firing.eventId, (firing.detail as any).trigger.customerId, (firing.detail as any).trigger.orders, (firing.detail as any).trigger.lifetimeSpend])).toEqual([
+        [batch[2].id, anna, 2, '550.00'],
+        [batch[4].id, bo, 2, '610.00'],
+      ]);
+      expect((await prisma.customerStats.findUniqueOrThrow({ where: { customerId: anna } })).lifetimeSpend.toFixed(2)).toBe('650.00');
+      const counters = await prisma.milestoneCounter.findMany({ where: { ruleId: milestone.id }, orderBy: { periodStart: 'asc' } });
+      expect(counters.map((counter) => counter.value.toFixed(2))).toEqual(['1250.00', '10.00']);
+    });
+
     it('takes refunds off lifetime spend, and fires once per customer even when they leave and re-enter', async () => {
       const oslo = newLocation();
       const rule = await createRule({ kind: 'CUSTOMER_ENTERS_SEGMENT', minLifetimeSpend: decimal('500.00') }, webhookTo());

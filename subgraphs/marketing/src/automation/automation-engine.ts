@@ -55,6 +55,20 @@ interface ActionOutcome {
   events: OutboxInsert[];
 }
 
+/** One rule's milestone counter for one period across a batch of orders. */
+interface MilestoneWalk {
+  ruleId: string;
+  start: Date;
+  /** What the batch adds. */
+  added: Decimal;
+  /** The value before the next order of the batch. */
+  before: Decimal;
+  /** Each order's increment, by event id. */
+  increments: Map<string, Decimal>;
+  /** A firing was claimed for it in this batch. */
+  fired?: boolean;
+}
+
 interface CustomerTotals {
   orders: number;
   spend: Decimal;
@@ -82,6 +96,8 @@ export class AutomationEngine {
     const relevant = events.filter((event) => event.type === STOCK_CHANGED || event.type === ORDER_CONFIRMED || event.type === ORDER_RETURNED);
     if (!relevant.length) return;
     const rules = await tx.automationRule.findMany({ where: { deletedAt: null }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+    // Consecutive orders are counted together: one statement for their customers, one for their milestones.
+    let orders: { event: EventEnvelope; live: AutomationRule[] }[] = [];
     for (const event of relevant) {
       const occurredAt = new Date(event.occurredAt);
       if (Number.isNaN(occurredAt.getTime())) {
@@ -89,10 +105,16 @@ export class AutomationEngine {
         continue;
       }
       const live = rules.filter((rule) => rule.activeSince <= occurredAt);
+      if (event.type === ORDER_CONFIRMED) {
+        orders.push({ event, live });
+        continue;
+      }
+      if (orders.length) await this.onOrdersConfirmed(tx, orders.splice(0));
       if (event.type === STOCK_CHANGED) await this.onStockChanged(tx, event, live);
-      else if (event.type === ORDER_CONFIRMED) await this.onOrderConfirmed(tx, event, live);
       else await this.onOrderReturned(tx, event);
     }
+    if (orders.length) await this.onOrdersConfirmed(tx, orders);
+    orders = [];
   }
 
   /**
@@ -130,19 +152,146 @@ export class AutomationEngine {
     }
   }
 
-  private async onOrderConfirmed(tx: Prisma.TransactionClient, event: EventEnvelope, live: AutomationRule[]): Promise<void> {
-    const order = readOrderConfirmed(event.payload, event.occurredAt);
-    if (!order) return skipped(event, 'payload lacks orderId, locationId, totalAmount, unitCount or lines');
-    const customer = order.customerId ? await this.countCustomerOrder(tx, order) : null;
-    const rules = live.filter(
-      (rule) =>
-        (rule.triggerKind === 'SALES_MILESTONE' || rule.triggerKind === 'CUSTOMER_ENTERS_SEGMENT') &&
-        (rule.triggerLocationId === null || rule.triggerLocationId.toLowerCase() === order.locationId.toLowerCase()),
-    );
-    for (const rule of rules) {
-      if (rule.triggerKind === 'SALES_MILESTONE') await this.countMilestone(tx, rule, event, order);
-      else if (rule.enabled && customer && order.customerId) await this.checkSegment(tx, rule, event, order, customer);
+  /**
+   * Orders in the order they came: customers' totals and milestone counters are updated with one
+   * statement each for all of them, then each order is walked through with running totals, so a
+   * segment entry or a milestone fires on the very order that crossed it.
+   */
+  private async onOrdersConfirmed(tx: Prisma.TransactionClient, events: { event: EventEnvelope; live: AutomationRule[] }[]): Promise<void> {
+    const orders: { event: EventEnvelope; order: OrderConfirmedFacts; rules: AutomationRule[] }[] = [];
+    for (const { event, live } of events) {
+      const order = readOrderConfirmed(event.payload, event.occurredAt);
+      if (!order) {
+        skipped(event, 'payload lacks orderId, locationId, totalAmount, unitCount or lines');
+        continue;
+      }
+      const rules = live.filter(
+        (rule) =>
+          (rule.triggerKind === 'SALES_MILESTONE' || rule.triggerKind === 'CUSTOMER_ENTERS_SEGMENT') &&
+          (rule.triggerLocationId === null || rule.triggerLocationId.toLowerCase() === order.locationId.toLowerCase()),
+      );
+      orders.push({ event, order, rules });
     }
+    if (!orders.length) return;
+    const customers = await this.countCustomerOrders(tx, orders.map(({ order }) => order));
+    const counters = await this.countMilestones(tx, orders);
+    for (const { event, order, rules } of orders) {
+      const customer = order.customerId ? customers.get(order.customerId)!.next(order) : null;
+      for (const rule of rules) {
+        if (rule.triggerKind === 'SALES_MILESTONE') await this.checkMilestone(tx, rule, event, order, counters);
+        else if (rule.enabled && customer && order.customerId) await this.checkSegment(tx, rule, event, order, customer);
+      }
+    }
+  }
+
+  /**
+   * Adds the orders to their customers' totals in one statement. Returns, per customer, a walker
+   * that gives the totals before and after each of its orders in turn.
+   */
+  private async countCustomerOrders(tx: Prisma.TransactionClient, orders: OrderConfirmedFacts[]): Promise<Map<string, { next(order: OrderConfirmedFacts): { before: CustomerTotals; after: CustomerTotals } }>> {
+    const batch = new Map<string, { orders: number; spend: Decimal; first: Date; last: Date }>();
+    for (const order of orders) {
+      if (!order.customerId) continue;
+      const seen = batch.get(order.customerId);
+      if (!seen) batch.set(order.customerId, { orders: 1, spend: new Decimal(order.totalAmount), first: order.orderedAt, last: order.orderedAt });
+      else {
+        seen.orders += 1;
+        seen.spend = seen.spend.plus(order.totalAmount);
+        if (order.orderedAt < seen.first) seen.first = order.orderedAt;
+        if (order.orderedAt > seen.last) seen.last = order.orderedAt;
+      }
+    }
+    const walkers = new Map<string, { next(order: OrderConfirmedFacts): { before: CustomerTotals; after: CustomerTotals } }>();
+    if (!batch.size) return walkers;
+    const ids = [...batch.keys()];
+    const rows = await tx.$queryRaw<{ customer_id: string; order_count: number; lifetime_spend: string }[]>`
+      INSERT INTO automation_customer_stats (customer_id, order_count, lifetime_spend, first_order_at, last_order_at)
+      SELECT * FROM unnest(
+        ${ids}::text[],
+        ${ids.map((id) => batch.get(id)!.orders)}::int[],
+        ${ids.map((id) => batch.get(id)!.spend.toFixed(2))}::numeric[],
+        ${ids.map((id) => batch.get(id)!.first.toISOString())}::timestamptz[],
+        ${ids.map((id) => batch.get(id)!.last.toISOString())}::timestamptz[])
+      ON CONFLICT (customer_id) DO UPDATE SET
+        order_count = automation_customer_stats.order_count + EXCLUDED.order_count,
+        lifetime_spend = automation_customer_stats.lifetime_spend + EXCLUDED.lifetime_spend,
+        first_order_at = LEAST(automation_customer_stats.first_order_at, EXCLUDED.first_order_at),
+        last_order_at = GREATEST(automation_customer_stats.last_order_at, EXCLUDED.last_order_at),
+        updated_at = CURRENT_TIMESTAMP
+      RETURNING customer_id, order_count, lifetime_spend::text AS lifetime_spend`;
+    for (const row of rows) {
+      const added = batch.get(row.customer_id)!;
+      let running: CustomerTotals = { orders: Number(row.order_count) - added.orders, spend: new Decimal(row.lifetime_spend).minus(added.spend) };
+      walkers.set(row.customer_id, {
+        next(order) {
+          const before = running;
+          running = { orders: before.orders + 1, spend: before.spend.plus(order.totalAmount) };
+          return { before, after: running };
+        },
+      });
+    }
+    return walkers;
+  }
+
+  /**
+   * Adds the orders to the milestone counters of the rules they count for (disabled rules keep
+   * counting, so enabling one mid-period sees the whole period), in one statement. Returns each
+   * (rule, period)'s value before the batch and its increments per order.
+   */
+  private async countMilestones(tx: Prisma.TransactionClient, orders: { event: EventEnvelope; order: OrderConfirmedFacts; rules: AutomationRule[] }[]): Promise<Map<string, MilestoneWalk>> {
+    const walks = new Map<string, MilestoneWalk>();
+    for (const { event, order, rules } of orders) {
+      for (const rule of rules) {
+        if (rule.triggerKind !== 'SALES_MILESTONE' || !rule.metric || !rule.period || !rule.threshold) continue;
+        const increment = milestoneIncrement(rule, order);
+        if (!increment) continue;
+        const start = periodStart(order.orderedAt, rule.period);
+        const key = `${rule.id}|${start.toISOString()}`;
+        const walk = walks.get(key) ?? { ruleId: rule.id, start, added: new Decimal(0), before: new Decimal(0), increments: new Map<string, Decimal>() };
+        walk.added = walk.added.plus(increment);
+        walk.increments.set(event.id, increment);
+        walks.set(key, walk);
+      }
+    }
+    if (!walks.size) return walks;
+    const entries = [...walks.values()];
+    const rows = await tx.$queryRaw<{ rule_id: string; period_start: Date; value: string }[]>`
+      INSERT INTO automation_milestone_counters (rule_id, period_start, value)
+      SELECT * FROM unnest(${entries.map((walk) => walk.ruleId)}::uuid[], ${entries.map((walk) => walk.start.toISOString())}::timestamptz[], ${entries.map((walk) => walk.added.toFixed(2))}::numeric[])
+      ON CONFLICT (rule_id, period_start) DO UPDATE
+        SET value = automation_milestone_counters.value + EXCLUDED.value, updated_at = CURRENT_TIMESTAMP
+      RETURNING rule_id::text AS rule_id, period_start, value::text AS value`;
+    for (const row of rows) {
+      const walk = walks.get(`${row.rule_id}|${new Date(row.period_start).toISOString()}`)!;
+      walk.before = new Decimal(row.value).minus(walk.added);
+    }
+    return walks;
+  }
+
+  /** Fires an enabled milestone rule on the order that brings its period to the threshold (or the first one over it). */
+  private async checkMilestone(tx: Prisma.TransactionClient, rule: AutomationRule, event: EventEnvelope, order: OrderConfirmedFacts, walks: Map<string, MilestoneWalk>): Promise<void> {
+    if (!rule.metric || !rule.period || !rule.threshold) return;
+    const start = periodStart(order.orderedAt, rule.period);
+    const walk = walks.get(`${rule.id}|${start.toISOString()}`);
+    const increment = walk?.increments.get(event.id);
+    if (!walk || !increment) return;
+    const value = walk.before.plus(increment);
+    walk.before = value;
+    const threshold = new Decimal(rule.threshold.toString());
+    if (!rule.enabled || value.lessThan(threshold) || walk.fired) return;
+    walk.fired = true; // later orders of this batch would only find the crossing claimed
+    const trigger: TriggerFacts = {
+      kind: rule.triggerKind,
+      metric: rule.metric,
+      period: rule.period,
+      periodStart: start.toISOString(),
+      locationId: rule.triggerLocationId,
+      sku: rule.triggerSku,
+      threshold: amount(rule.metric, threshold),
+      value: amount(rule.metric, value),
+      orderId: order.orderId,
+    };
+    await this.fire(tx, rule, event, { crossingKey: `r${rule.triggerRevision}:${rule.period}:${start.toISOString()}`, trigger, locationId: order.locationId });
   }
 
   /**
@@ -158,35 +307,6 @@ export class AutomationEngine {
       UPDATE automation_customer_stats
       SET lifetime_spend = GREATEST(lifetime_spend - ${refund.refundTotal}::numeric, 0), updated_at = CURRENT_TIMESTAMP
       WHERE customer_id = ${refund.customerId}`;
-  }
-
-  /** Disabled milestone rules keep counting (so enabling one mid-period sees the whole period); only enabled ones fire. */
-  private async countMilestone(tx: Prisma.TransactionClient, rule: AutomationRule, event: EventEnvelope, order: OrderConfirmedFacts): Promise<void> {
-    if (!rule.metric || !rule.period || !rule.threshold) return;
-    const increment = milestoneIncrement(rule, order);
-    if (!increment) return;
-    const start = periodStart(order.orderedAt, rule.period);
-    const [row] = await tx.$queryRaw<{ value: string }[]>`
-      INSERT INTO automation_milestone_counters (rule_id, period_start, value)
-      VALUES (${rule.id}::uuid, ${start.toISOString()}::timestamptz, ${increment.toFixed(2)}::numeric)
-      ON CONFLICT (rule_id, period_start) DO UPDATE
-        SET value = automation_milestone_counters.value + EXCLUDED.value, updated_at = CURRENT_TIMESTAMP
-      RETURNING value::text AS value`;
-    const value = new Decimal(row.value);
-    const threshold = new Decimal(rule.threshold.toString());
-    if (!rule.enabled || value.lessThan(threshold)) return;
-    const trigger: TriggerFacts = {
-      kind: rule.triggerKind,
-      metric: rule.metric,
-      period: rule.period,
-      periodStart: start.toISOString(),
-      locationId: rule.triggerLocationId,
-      sku: rule.triggerSku,
-      threshold: amount(rule.metric, threshold),
-      value: amount(rule.metric, value),
-      orderId: order.orderId,
-    };
-    await this.fire(tx, rule, event, { crossingKey: `r${rule.triggerRevision}:${rule.period}:${start.toISOString()}`, trigger, locationId: order.locationId });
   }
 
   private async checkSegment(
@@ -210,23 +330,6 @@ export class AutomationEngine {
       orderId: order.orderId,
     };
     await this.fire(tx, rule, event, { crossingKey: `r${rule.triggerRevision}:customer:${order.customerId}`, trigger, locationId: order.locationId });
-  }
-
-  /** Adds the order to its customer's totals and returns them before and after. */
-  private async countCustomerOrder(tx: Prisma.TransactionClient, order: OrderConfirmedFacts): Promise<{ before: CustomerTotals; after: CustomerTotals }> {
-    const at = order.orderedAt.toISOString();
-    const [row] = await tx.$queryRaw<{ order_count: number; lifetime_spend: string }[]>`
-      INSERT INTO automation_customer_stats (customer_id, order_count, lifetime_spend, first_order_at, last_order_at)
-      VALUES (${order.customerId}, 1, ${order.totalAmount}::numeric, ${at}::timestamptz, ${at}::timestamptz)
-      ON CONFLICT (customer_id) DO UPDATE SET
-        order_count = automation_customer_stats.order_count + 1,
-        lifetime_spend = automation_customer_stats.lifetime_spend + EXCLUDED.lifetime_spend,
-        first_order_at = LEAST(automation_customer_stats.first_order_at, EXCLUDED.first_order_at),
-        last_order_at = GREATEST(automation_customer_stats.last_order_at, EXCLUDED.last_order_at),
-        updated_at = CURRENT_TIMESTAMP
-      RETURNING order_count, lifetime_spend::text AS lifetime_spend`;
-    const after = { orders: Number(row.order_count), spend: new Decimal(row.lifetime_spend) };
-    return { after, before: { orders: after.orders - 1, spend: after.spend.minus(order.totalAmount) } };
   }
 
   /** Claims the crossing for the rule, runs the action and records what happened; a crossing already claimed does nothing. */
