@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import { createOnce } from './create-once';
 import type Decimal from 'decimal.js';
 import {
   connection,
@@ -8,7 +9,6 @@ import {
   isInstantAndUuid,
   isUuid,
   readPage,
-  requestHash,
   SubgraphUnavailableError,
   userError,
   uuidv7,
@@ -104,26 +104,8 @@ export class CampaignService {
     const key = input.idempotencyKey;
     if (!key) return { campaign: await this.prisma.campaign.create({ data: { id: uuidv7(), ...data } }) };
 
-    const { idempotencyKey: _omitted, ...rest } = input;
-    const hash = requestHash(rest);
-    for (let attempt = 0; ; attempt += 1) {
-      try {
-        const id = await this.prisma.$transaction(async (tx) => {
-          const seen = await tx.idempotencyKey.findUnique({ where: { operation_key: { operation: 'createCampaign', key } } });
-          if (seen) {
-            if (seen.requestHash !== hash) throw new DomainError(userError('CONFLICT', `idempotencyKey ${JSON.stringify(key)} was already used for a different createCampaign request`, ['input', 'idempotencyKey']));
-            return (seen.response as { id: string }).id;
-          }
-          const created = await tx.campaign.create({ data: { id: uuidv7(), ...data } });
-          await tx.idempotencyKey.create({ data: { operation: 'createCampaign', key, requestHash: hash, response: { id: created.id } } });
-          return created.id;
-        });
-        return { campaign: (await this.prisma.campaign.findUnique({ where: { id } }))! };
-      } catch (error) {
-        if (attempt < 2 && error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') continue;
-        throw error;
-      }
-    }
+    const id = await createOnce(this.prisma, 'createCampaign', key, { ...input }, (tx) => tx.campaign.create({ data: { id: uuidv7(), ...data } }));
+    return { campaign: (await this.prisma.campaign.findUnique({ where: { id } }))! };
   }
 
   async update(input: UpdateCampaignInput): Promise<{ campaign: Campaign }> {

@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import { createOnce } from '../create-once';
 import {
   connection,
   DomainError,
@@ -7,7 +8,6 @@ import {
   isInstantAndUuid,
   isUuid,
   readPage,
-  requestHash,
   userError,
   uuidv7,
   type InventoryDirectory,
@@ -132,26 +132,8 @@ export class AutomationService {
     const key = input.idempotencyKey;
     if (!key) return { automationRule: await this.prisma.automationRule.create({ data: data() }) };
 
-    const { idempotencyKey: _omitted, ...rest } = input;
-    const hash = requestHash(rest);
-    for (let attempt = 0; ; attempt += 1) {
-      try {
-        const id = await this.prisma.$transaction(async (tx) => {
-          const seen = await tx.idempotencyKey.findUnique({ where: { operation_key: { operation: 'createAutomationRule', key } } });
-          if (seen) {
-            if (seen.requestHash !== hash) throw new DomainError(userError('CONFLICT', `idempotencyKey ${JSON.stringify(key)} was already used for a different createAutomationRule request`, ['input', 'idempotencyKey']));
-            return (seen.response as { id: string }).id;
-          }
-          const created = await tx.automationRule.create({ data: data() });
-          await tx.idempotencyKey.create({ data: { operation: 'createAutomationRule', key, requestHash: hash, response: { id: created.id } } });
-          return created.id;
-        });
-        return { automationRule: (await this.prisma.automationRule.findUnique({ where: { id } }))! };
-      } catch (error) {
-        if (attempt < 2 && error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') continue;
-        throw error;
-      }
-    }
+    const id = await createOnce(this.prisma, 'createAutomationRule', key, { ...input }, (tx) => tx.automationRule.create({ data: data() }));
+    return { automationRule: (await this.prisma.automationRule.findUnique({ where: { id } }))! };
   }
 
   async update(input: UpdateAutomationRuleInput): Promise<{ automationRule: AutomationRule }> {

@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
-import { connection, DomainError, InputErrors, isInstantAndUuid, isUuid, readPage, requestHash, userError, uuidv7, type PageArgs } from '@joinery/core';
+import { createOnce } from '../create-once';
+import { connection, DomainError, InputErrors, isInstantAndUuid, isUuid, readPage, userError, uuidv7, type PageArgs } from '@joinery/core';
 import { Prisma, type PrismaClient, type WebhookAttempt, type WebhookDeliveryStatus, type WebhookEndpoint, type WebhookProvider } from '../generated/prisma/client';
 import { generateWebhookSecret } from './signature';
 
@@ -119,29 +120,11 @@ export class WebhookEndpointService {
       const endpoint = await this.prisma.webhookEndpoint.create({ data: data() });
       return { endpoint, signingSecret: endpoint.secret };
     }
-    const { idempotencyKey: _omitted, ...rest } = input;
-    const hash = requestHash(rest);
-    for (let attempt = 0; ; attempt += 1) {
-      try {
-        const id = await this.prisma.$transaction(async (tx) => {
-          const seen = await tx.idempotencyKey.findUnique({ where: { operation_key: { operation: 'createWebhookEndpoint', key } } });
-          if (seen) {
-            if (seen.requestHash !== hash) throw new DomainError(userError('CONFLICT', `idempotencyKey ${JSON.stringify(key)} was already used for a different createWebhookEndpoint request`, ['input', 'idempotencyKey']));
-            return (seen.response as { id: string }).id;
-          }
-          const created = await tx.webhookEndpoint.create({ data: data() });
-          await tx.idempotencyKey.create({ data: { operation: 'createWebhookEndpoint', key, requestHash: hash, response: { id: created.id } } });
-          return created.id;
-        });
-        const endpoint = await this.prisma.webhookEndpoint.findUnique({ where: { id } });
-        if (!endpoint || endpoint.deletedAt) throw new DomainError(userError('NOT_FOUND', `The webhook endpoint ${id} created with idempotencyKey ${JSON.stringify(key)} has been deleted`, ['input', 'idempotencyKey']));
-        // A replay answers as the first call did, secret included, until the secret is rotated.
-        return { endpoint, signingSecret: endpoint.previousSecret === null ? endpoint.secret : null };
-      } catch (error) {
-        if (attempt < 2 && error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') continue;
-        throw error;
-      }
-    }
+    const id = await createOnce(this.prisma, 'createWebhookEndpoint', key, { ...input }, (tx) => tx.webhookEndpoint.create({ data: data() }));
+    const endpoint = await this.prisma.webhookEndpoint.findUnique({ where: { id } });
+    if (!endpoint || endpoint.deletedAt) throw new DomainError(userError('NOT_FOUND', `The webhook endpoint ${id} created with idempotencyKey ${JSON.stringify(key)} has been deleted`, ['input', 'idempotencyKey']));
+    // A replay answers as the first call did, secret included, until the secret is rotated.
+    return { endpoint, signingSecret: endpoint.previousSecret === null ? endpoint.secret : null };
   }
 
   async update(input: UpdateWebhookEndpointInput): Promise<{ endpoint: WebhookEndpoint }> {
