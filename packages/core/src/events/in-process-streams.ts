@@ -108,6 +108,10 @@ class TopicLog {
 
   /** Drops what every group has read, but keeps the newest `retain` for groups yet to come. */
   trim(): void {
+    // A group that has stopped reading (all its members gone) does not hold more than twice
+    // `retain` events in memory: beyond that its oldest are dropped, loudly (replay rebuilds it).
+    const floor = this.end - 2 * this.retain;
+    for (const group of this.groups.values()) if (group.oldestNeeded() < floor) group.skipTo(floor);
     const oldestUnread = Math.min(...[...this.groups.values()].map((group) => group.oldestNeeded()), this.end);
     const drop = Math.min(oldestUnread, this.end - this.retain) - this.first;
     if (drop > 0) {
@@ -123,6 +127,8 @@ class Group {
   private readonly members: Member[] = [];
   readonly dead: DeadLetter[] = [];
   private pumping: Promise<void> | undefined;
+  /** Work arrived while the pump ran. */
+  private kicked = false;
   private retryTimer: NodeJS.Timeout | undefined;
   /** Offset of the newest event tried at least once. */
   private lastAttempted = -1;
@@ -130,6 +136,19 @@ class Group {
 
   constructor(private readonly log: TopicLog, readonly name: string, start: number) {
     this.cursor = start;
+  }
+
+  /** Gives up the events before `offset` (not yet handled): logged as an error naming how many. */
+  skipTo(offset: number): void {
+    let dropped = Math.max(0, offset - this.cursor);
+    for (const key of [...this.pending.keys()]) {
+      if (key < offset) {
+        this.pending.delete(key);
+        dropped += 1;
+      }
+    }
+    this.cursor = Math.max(this.cursor, offset);
+    console.error(JSON.stringify({ level: 'error', msg: 'in-process consumer group fell too far behind; oldest events dropped: run npm run replay', group: this.name, topic: this.log.topic, dropped }));
   }
 
   /** Resolves once the event at `offset` has been tried, or at once while the group has no member. */
@@ -168,10 +187,20 @@ class Group {
   }
 
   kick(): void {
-    this.pumping ??= this.pump().finally(() => {
+    if (this.pumping) {
+      // The pump may already have looked and be on its way out: it looks again when it ends.
+      this.kicked = true;
+      return;
+    }
+    this.pumping = this.pump().finally(() => {
       this.pumping = undefined;
       this.log.trim();
-      this.scheduleRetry();
+      if (this.kicked) {
+        this.kicked = false;
+        this.kick();
+      } else {
+        this.scheduleRetry();
+      }
     });
   }
 
