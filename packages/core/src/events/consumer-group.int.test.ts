@@ -11,7 +11,7 @@ import type { Consumption } from './consumer-group';
 import { randomBytes } from 'node:crypto';
 import { createClient } from 'redis';
 import { InProcessEventBus, RedisEventBus, type EventBus, type EventEnvelope } from './event-bus';
-import { handleOnce, startConsumer, type EventConsumer, type RawSql } from './event-consumer';
+import { handleBatchOnce, handleOnce, startConsumer, type EventConsumer, type RawSql } from './event-consumer';
 import { OutboxRelay } from './outbox-relay';
 import { replayConsumer } from './replay';
 import { sqlTransactions } from './sql-transactions';
@@ -84,6 +84,49 @@ describe.each(backends())('consumer groups on $name', (backend) => {
       await first.stop();
       await second.stop();
     } finally {
+      await database.close();
+    }
+  });
+
+  it('apply an event once when a read holds it twice (a relay republished it)', async () => {
+    const { database } = await setup();
+    try {
+      const twice = event(1);
+      const applied = await handleBatchOnce(sqlTransactions(database), 'doubled', [twice, event(2), { ...twice }], async (tx, fresh) => {
+        for (const received of fresh) await effectsConsumer('doubled').handle(tx, received);
+      });
+      expect(applied).toBe(2);
+      expect(await effects(database)).toEqual({ total: 2, distinct: 2, ns: [1, 2] });
+    } finally {
+      await database.close();
+    }
+  });
+
+  it('keep a busy relay polling after a slow publish: an event written meanwhile goes out in milliseconds, not at the next poll', async () => {
+    const { database, bus } = await setup();
+    let slow = true;
+    const sluggish: EventBus = Object.create(bus, {
+      publish: {
+        value: async (topic: string, events: EventEnvelope[]) => {
+          if (slow) await new Promise((resolve) => setTimeout(resolve, 400));
+          await bus.publish(topic, events);
+        },
+      },
+    });
+    const relay = new OutboxRelay({ name: 'test', database, bus: sluggish, topicOf: () => TOPIC, pollIntervalMs: 5_000, idleAfterMs: 300 });
+    const write = (n: number) => database.withConnection((connection) => connection.query(`INSERT INTO outbox_events (id, type, aggregate, payload) VALUES ($1, 'test.happened', 'a', $2)`, [uuidv7(), JSON.stringify({ n })]));
+    const published = async () => (await database.withConnection((connection) => connection.query('SELECT count(*)::int AS count FROM outbox_events WHERE published_at IS NOT NULL'))).rows[0].count as number;
+    try {
+      relay.start();
+      await write(1);
+      await new Promise((resolve) => setTimeout(resolve, 100)); // the relay is inside its slow publish
+      await write(2); // sees event 1 waiting, so it does not notify
+      slow = false;
+      const started = Date.now();
+      await until(async () => (await published()) === 2, 'both published', 4_000);
+      expect(Date.now() - started).toBeLessThan(2_000);
+    } finally {
+      await relay.stop();
       await database.close();
     }
   });

@@ -61,9 +61,11 @@ export async function handleBatchOnce<Tx extends RawSql>(db: TransactionRunner<T
       ON CONFLICT (consumer, event_id) DO NOTHING
       RETURNING event_id::text`;
     const applied = new Set(fresh.map((row) => row.event_id));
-    const toApply = events.filter((event) => applied.has(event.id.toLowerCase()));
+    const count = applied.size;
+    // Each id once: a republished event can sit twice in one read.
+    const toApply = events.filter((event) => applied.delete(event.id.toLowerCase()));
     if (toApply.length) await handle(tx, toApply);
-    return applied.size;
+    return count;
   });
 }
 

@@ -17,6 +17,21 @@ describe('in-process consumer groups', () => {
     await streams.close();
   });
 
+  it('hold a publisher up once for a handler stuck on an event, not on every publish after it', async () => {
+    const streams = new InProcessStreams(100_000, 100);
+    let release: (() => void) | undefined;
+    const member = streams.consume('t', { group: 'g', handler: () => new Promise<void>((resolve) => (release = resolve)) });
+    let started = Date.now();
+    await streams.append('t', [event(1)]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(90);
+    started = Date.now();
+    await streams.append('t', [event(2)]);
+    expect(Date.now() - started).toBeLessThan(50);
+    release?.();
+    await member.stop();
+    await streams.close();
+  });
+
   it('give a group without members the events published meanwhile, up to twice the retention, dropping the oldest beyond that with an error', async () => {
     const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
     const streams = new InProcessStreams(10);

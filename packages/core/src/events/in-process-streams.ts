@@ -102,7 +102,7 @@ class TopicLog {
 
   group(name: string): Group {
     let group = this.groups.get(name);
-    if (!group) this.groups.set(name, (group = new Group(this, name, this.first)));
+    if (!group) this.groups.set(name, (group = new Group(this, name, this.first, this.attemptWaitMs)));
     return group;
   }
 
@@ -129,12 +129,14 @@ class Group {
   private pumping: Promise<void> | undefined;
   /** Work arrived while the pump ran. */
   private kicked = false;
+  /** When the attempt in progress started. */
+  private attemptStartedAt: number | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   /** Offset of the newest event tried at least once. */
   private lastAttempted = -1;
   private waiters: { offset: number; resolve: () => void }[] = [];
 
-  constructor(private readonly log: TopicLog, readonly name: string, start: number) {
+  constructor(private readonly log: TopicLog, readonly name: string, start: number, private readonly attemptWaitMs: number) {
     this.cursor = start;
   }
 
@@ -154,6 +156,8 @@ class Group {
   /** Resolves once the event at `offset` has been tried, or at once while the group has no member. */
   attempted(offset: number): Promise<void> {
     if (!this.members.some((member) => member.active) || this.lastAttempted >= offset) return Promise.resolve();
+    // A handler stuck on one event holds up no publisher for more than one wait: later ones go on.
+    if (this.attemptStartedAt !== undefined && Date.now() - this.attemptStartedAt >= this.attemptWaitMs) return Promise.resolve();
     return new Promise((resolve) => this.waiters.push({ offset, resolve }));
   }
 
@@ -239,9 +243,11 @@ class Group {
   }
 
   private async deliver(member: Member, entry: Pending): Promise<void> {
+    this.attemptStartedAt = Date.now();
     try {
       await this.attempt(member, entry);
     } finally {
+      this.attemptStartedAt = undefined;
       if (entry.offset > this.lastAttempted) {
         this.lastAttempted = entry.offset;
         this.release();

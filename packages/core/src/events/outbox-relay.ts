@@ -152,7 +152,6 @@ export class OutboxRelay {
         [this.batchSize],
       );
       if (!rows.length) return;
-      this.lastFoundAt = Date.now();
       const byTopic = new Map<string, EventEnvelope[]>();
       for (const row of rows as unknown as OutboxRow[]) {
         const event: EventEnvelope = { id: row.id, type: row.type, version: row.version, aggregate: row.aggregate, occurredAt: iso(row.occurred_at), recordedAt: iso(row.recorded_at), payload: row.payload };
@@ -162,6 +161,8 @@ export class OutboxRelay {
       for (const [topic, events] of byTopic) await this.options.bus.publish(topic, events);
       await this.session!.query(`UPDATE outbox_events SET published_at = clock_timestamp() WHERE seq = ANY($1::bigint[])`, [(rows as unknown as OutboxRow[]).map((row) => row.seq)]);
       this.published += rows.length;
+      // Busy from the end of this round: writers during a slow publish saw older events waiting and did not notify.
+      this.lastFoundAt = Date.now();
       if (rows.length < this.batchSize && !this.pending) return;
     }
   }

@@ -98,15 +98,17 @@ export class RedisConsumerGroupMember implements Consumption {
         const block = Math.max(1, Math.min(BLOCK_MS, nextReclaim - Date.now()));
         const reply = (await this.client.xReadGroup(this.options.group, this.name, { key: this.keys.stream, id: '>' }, { COUNT: this.batchSize, BLOCK: block })) as { messages: StreamMessage[] }[] | null;
         const messages = reply?.[0]?.messages ?? [];
+        let claimedAt = Date.now();
         if (messages.length > 1 && this.options.batchHandler && (await this.handleBatch(messages))) continue;
         // One by one, the events in hand are finished even when stop() was called meanwhile.
-        let claimedAt = Date.now();
         for (let i = 0; i < messages.length; i += 1) {
           if (this.killed) return;
           if (Date.now() - claimedAt > this.reclaimAfterMs / 2) {
             // Slow going: renew the claim on what is left, so other members do not take it over
             // (and skip any they already took).
-            const ours = new Set((await this.client.xClaimJustId(this.keys.stream, this.options.group, this.name, 0, messages.slice(i).map((message) => message.id))).map(String));
+            // Only entries idle since our read: one another member has just reclaimed is not idle.
+            const minIdle = Math.floor(this.reclaimAfterMs / 4);
+            const ours = new Set((await this.client.xClaimJustId(this.keys.stream, this.options.group, this.name, minIdle, messages.slice(i).map((message) => message.id))).map(String));
             claimedAt = Date.now();
             if (!ours.has(messages[i].id)) continue;
           }
@@ -202,7 +204,9 @@ export class RedisConsumerGroupMember implements Consumption {
           // Another member claimed it first (it is pending there), or the stream was trimmed past it
           // (MAXLEN) before anyone handled it: Redis 7 then drops it from the pending list.
           const owner = await this.pendingOwner(entry.id);
-          if (owner === null || owner === this.name) await this.trimmedAway(entry.id);
+          const inStream = ((await this.client.xRange(this.keys.stream, entry.id, entry.id)) ?? []).length > 0;
+          // Still in the stream: another member claimed or acknowledged it meanwhile; nothing to do.
+          if (!inStream && (owner === null || owner === this.name)) await this.trimmedAway(entry.id);
           continue;
         }
         const deliveries = entry.deliveriesCounter + 1;
