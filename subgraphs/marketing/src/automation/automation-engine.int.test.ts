@@ -7,7 +7,7 @@ import Decimal from 'decimal.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { uuidv7, type Database, type EventEnvelope, type InventoryDirectory } from '@joinery/core';
 import { backends } from '@joinery/core/testing';
-import { PrismaClient } from '../generated/prisma/client';
+import { PrismaClient, type AutomationRule, type Prisma } from '../generated/prisma/client';
 import { openMarketingDatabase } from '../server';
 import { AutomationEngine, type WebhookRequest } from './automation-engine';
 import { AutomationService, type CreateAutomationRuleInput } from './automation-service';
@@ -63,6 +63,17 @@ function orderConfirmed(order: OrderInput): EventEnvelope {
 }
 
 const decimal = (value: string | number) => new Decimal(value);
+
+/** The transaction as it was, except that it reads `rules`: a consumer that read them before a concurrent edit. */
+function rulesAsRead(tx: Prisma.TransactionClient, rules: AutomationRule[]): Prisma.TransactionClient {
+  return new Proxy(tx, {
+    get(target, property) {
+      if (property === 'automationRule') return { ...target.automationRule, findMany: async () => rules };
+      const value = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
 
 describe.each(backends())('automation engine on $name', (backend) => {
   let database: Database;
@@ -326,6 +337,22 @@ describe.each(backends())('automation engine on $name', (backend) => {
       expect(await firings(rule.id)).toHaveLength(1);
       await handle(order());
       expect((await firings(rule.id)).map((firing) => (firing.detail as any).trigger.value)).toEqual(['2', '3']);
+    });
+
+    it('does not hand counts to a new trigger from a consumer that read the rule before the edit', async () => {
+      const oslo = newLocation();
+      const rule = await createRule({ kind: 'SALES_MILESTONE', locationId: oslo, metric: 'ORDERS', period: 'DAY', threshold: decimal(3) }, webhookTo());
+      const order = () => orderConfirmed({ locationId: oslo, orderedAt: '2026-09-01T10:00:00Z', lines: [{ sku: 'OAK-TBL-180', quantity: 1, lineTotal: '10.00' }] });
+      await handle(order());
+      // The consumer reads the rules, the edit commits (deleting the counters), then the consumer counts its order.
+      const readBeforeEdit = await prisma.automationRule.findMany({ where: { deletedAt: null }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+      await rules.update({ id: rule.id, trigger: { kind: 'SALES_MILESTONE', locationId: oslo, metric: 'ORDERS', period: 'DAY', threshold: decimal(2) } });
+      await prisma.$transaction((tx) => engine.handle(rulesAsRead(tx, readBeforeEdit), order()));
+
+      await handle(order());
+      expect(await firings(rule.id)).toEqual([]);
+      await handle(order());
+      expect((await firings(rule.id)).map((firing) => [firing.crossingKey, (firing.detail as any).trigger.value])).toEqual([['r2:DAY:2026-09-01T00:00:00.000Z', '2']]);
     });
   });
 

@@ -58,6 +58,8 @@ interface ActionOutcome {
 /** One rule's milestone counter for one period across a batch of orders. */
 interface MilestoneWalk {
   ruleId: string;
+  /** The rule's trigger revision as this batch read it: its counts go to that revision's counter. */
+  revision: number;
   start: Date;
   /** What the batch adds. */
   added: Decimal;
@@ -203,7 +205,8 @@ export class AutomationEngine {
     }
     const walkers = new Map<string, { next(order: OrderConfirmedFacts): { before: CustomerTotals; after: CustomerTotals } }>();
     if (!batch.size) return walkers;
-    const ids = [...batch.keys()];
+    // Rows are locked in array order: sorted, two members' batches cannot deadlock on them.
+    const ids = [...batch.keys()].sort();
     const rows = await tx.$queryRaw<{ customer_id: string; order_count: number; lifetime_spend: string }[]>`
       INSERT INTO automation_customer_stats (customer_id, order_count, lifetime_spend, first_order_at, last_order_at)
       SELECT * FROM unnest(
@@ -247,18 +250,19 @@ export class AutomationEngine {
         if (!increment) continue;
         const start = periodStart(order.orderedAt, rule.period);
         const key = `${rule.id}|${start.toISOString()}`;
-        const walk = walks.get(key) ?? { ruleId: rule.id, start, added: new Decimal(0), before: new Decimal(0), increments: new Map<string, Decimal>() };
+        const walk = walks.get(key) ?? { ruleId: rule.id, revision: rule.triggerRevision, start, added: new Decimal(0), before: new Decimal(0), increments: new Map<string, Decimal>() };
         walk.added = walk.added.plus(increment);
         walk.increments.set(event.id, increment);
         walks.set(key, walk);
       }
     }
     if (!walks.size) return walks;
-    const entries = [...walks.values()];
+    // Sorted for the same reason as customers' rows: a fixed lock order.
+    const entries = [...walks.values()].sort((a, b) => (a.ruleId === b.ruleId ? a.start.getTime() - b.start.getTime() : a.ruleId < b.ruleId ? -1 : 1));
     const rows = await tx.$queryRaw<{ rule_id: string; period_start: Date; value: string }[]>`
-      INSERT INTO automation_milestone_counters (rule_id, period_start, value)
-      SELECT * FROM unnest(${entries.map((walk) => walk.ruleId)}::uuid[], ${entries.map((walk) => walk.start.toISOString())}::timestamptz[], ${entries.map((walk) => walk.added.toFixed(2))}::numeric[])
-      ON CONFLICT (rule_id, period_start) DO UPDATE
+      INSERT INTO automation_milestone_counters (rule_id, trigger_revision, period_start, value)
+      SELECT * FROM unnest(${entries.map((walk) => walk.ruleId)}::uuid[], ${entries.map((walk) => walk.revision)}::int[], ${entries.map((walk) => walk.start.toISOString())}::timestamptz[], ${entries.map((walk) => walk.added.toFixed(2))}::numeric[])
+      ON CONFLICT (rule_id, trigger_revision, period_start) DO UPDATE
         SET value = automation_milestone_counters.value + EXCLUDED.value, updated_at = CURRENT_TIMESTAMP
       RETURNING rule_id::text AS rule_id, period_start, value::text AS value`;
     for (const row of rows) {

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SubgraphUnavailableError, uuidv7, type EventEnvelope, type InventoryDirectory } from '@joinery/core';
+import { SubgraphUnavailableError, uuidv7, type Database, type EventEnvelope, type InventoryDirectory } from '@joinery/core';
 import { backends } from '@joinery/core/testing';
 import { buildMarketingSubgraph, openMarketingDatabase, type MarketingSubgraph } from '../server';
 import { AutomationEngine } from './automation-engine';
@@ -28,6 +28,7 @@ const UPDATE = `mutation($input: UpdateAutomationRuleInput!) { updateAutomationR
 
 describe.each(backends())('automation rules through the marketing subgraph on $name', (backend) => {
   let subgraph: MarketingSubgraph;
+  let database: Database;
   let url: string;
   const engine = new AutomationEngine({ enqueueWebhook: async () => ({ deliveryId: uuidv7() }) });
 
@@ -51,7 +52,7 @@ describe.each(backends())('automation rules through the marketing subgraph on $n
   const handle = (event: EventEnvelope) => subgraph.prisma.$transaction((tx) => engine.handle(tx, event));
 
   beforeAll(async () => {
-    const database = await openMarketingDatabase(backend.targets().marketing);
+    database = await openMarketingDatabase(backend.targets().marketing);
     subgraph = await buildMarketingSubgraph({ database, inventory });
     url = await subgraph.listen(0);
   });
@@ -196,6 +197,32 @@ describe.each(backends())('automation rules through the marketing subgraph on $n
     const task = (await ok(`query { storeTasks(first: 250) { nodes { id rule { id deletedAt } } } }`)).storeTasks.nodes.find((node: any) => node.id === firing.task.id);
     expect(task.rule).toEqual({ id: rule.id, deletedAt: expect.any(String) });
     expect((await ok(`mutation($id: ID!) { deleteAutomationRule(input: { id: $id }) { deletedId userErrors { code } } }`, { id: rule.id })).deleteAutomationRule).toEqual({ deletedId: null, userErrors: [{ code: 'NOT_FOUND' }] });
+  });
+
+  it('answers firings for many rules with one query for the pages and one for the counts', async () => {
+    const rules: string[] = [];
+    for (let index = 0; index < 4; index += 1) {
+      const sku = `BATCH-FIRINGS-${index}`;
+      rules.push((await create({ name: `Low ${sku}`, trigger: { kind: 'STOCK_AT_OR_BELOW', locationId: OSLO, sku, threshold: '3' }, action: { kind: 'CREATE_TASK', taskTitle: 'Reorder' } })).automationRule.id);
+      for (let crossing = 0; crossing <= index; crossing += 1) await handle(stockChanged(OSLO, sku, 5, 2));
+    }
+    const FIRINGS = `query($first: Int!) { automationRules(first: $first) { nodes { id firings(first: 2) { totalCount nodes { id eventType } pageInfo { hasNextPage endCursor } } } } }`;
+    const run = async (first: number) => {
+      database.statements.reset();
+      const data = await ok(FIRINGS, { first });
+      return { nodes: data.automationRules.nodes as any[], statements: database.statements.count };
+    };
+    const two = await run(2);
+    const four = await run(4);
+    expect(four.statements).toBe(two.statements);
+    expect(four.nodes.map((node) => node.id)).toEqual([...rules].reverse());
+    expect(four.nodes.map((node) => [node.firings.totalCount, node.firings.nodes.length, node.firings.pageInfo.hasNextPage])).toEqual([[4, 2, true], [3, 2, true], [2, 2, false], [1, 1, false]]);
+
+    const newest = four.nodes[0];
+    const next = (await ok(`query($id: ID!, $after: String) { automationRule(id: $id) { firings(first: 2, after: $after) { nodes { id } pageInfo { hasNextPage } } } }`, { id: newest.id, after: newest.firings.pageInfo.endCursor })).automationRule.firings;
+    expect(next.pageInfo.hasNextPage).toBe(false);
+    const walked = [...newest.firings.nodes, ...next.nodes].map((node: { id: string }) => node.id);
+    expect(walked).toEqual((await subgraph.prisma.ruleFiring.findMany({ where: { ruleId: newest.id }, orderBy: [{ firedAt: 'desc' }, { id: 'desc' }] })).map((row) => row.id));
   });
 
   it('walks the rules newest first page by page, each once, and refuses a malformed locationId filter', async () => {

@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
 import { createOnce } from '../create-once';
+import { groupBesides, pageKey } from '../page-batching';
 import {
   connection,
   DomainError,
@@ -39,11 +40,21 @@ export interface StoreTaskFilter {
 
 const newestFirst = [{ createdAt: 'desc' as const }, { id: 'desc' as const }];
 
+/** One page of one rule's firings, newest first: rows after `after` ([firedAt, id]), at most `take`. */
+interface FiringPageKey {
+  ruleId: string;
+  take: number;
+  after: [string, string] | null;
+}
+
 /** Rules a marketer writes and the store tasks they create; the engine (automation-engine.ts) fires them. */
 export class AutomationService {
   /** Deleted rules too: firings and tasks keep leading to the rule that made them. */
   private readonly ruleById: DataLoader<string, AutomationRule | null>;
   private readonly taskByFiring: DataLoader<string, StoreTask | null>;
+  /** `rules { nodes { firings } }` costs one query for the pages and one for the counts, however many rules. */
+  private readonly firingPage: DataLoader<FiringPageKey, RuleFiring[], string>;
+  private readonly firingCount: DataLoader<string, number>;
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -61,6 +72,37 @@ export class AutomationService {
       const rows = await prisma.storeTask.findMany({ where: { firingId: { in: [...firingIds] } } });
       const map = new Map(rows.map((row) => [row.firingId, row]));
       return firingIds.map((id) => map.get(id) ?? null);
+    });
+    this.firingPage = new DataLoader<FiringPageKey, RuleFiring[], string>(
+      async (keys) => {
+        const pages = new Map<string, RuleFiring[]>();
+        for (const group of groupBesides(keys, 'ruleId')) {
+          const { take, after } = group[0];
+          // LATERAL … LIMIT walks each rule's (rule_id, fired_at, id) index and stops after `take` rows.
+          const rows = await prisma.$queryRaw<RuleFiring[]>`
+            SELECT firing.id::text AS "id", firing.rule_id::text AS "ruleId", firing.crossing_key AS "crossingKey", firing.event_id::text AS "eventId",
+                   firing.event_type AS "eventType", firing.fired_at AS "firedAt", firing.detail, firing.webhook_delivery_id::text AS "webhookDeliveryId"
+            FROM unnest(${group.map((key) => key.ruleId)}::uuid[]) AS wanted(rule_id)
+            CROSS JOIN LATERAL (
+              SELECT * FROM rule_firings
+              WHERE rule_id = wanted.rule_id
+                ${after ? Prisma.sql`AND (fired_at, id) < (${after[0]}::timestamptz, ${after[1]}::uuid)` : Prisma.empty}
+              ORDER BY fired_at DESC, id DESC
+              LIMIT ${take}
+            ) AS firing
+            ORDER BY firing.rule_id, firing.fired_at DESC, firing.id DESC`;
+          for (const key of group) pages.set(pageKey(key), []);
+          for (const row of rows) pages.get(pageKey({ ruleId: row.ruleId, take, after }))!.push(row);
+        }
+        return keys.map((key) => pages.get(pageKey(key)) ?? []);
+      },
+      { cacheKeyFn: pageKey },
+    );
+    this.firingCount = new DataLoader(async (ruleIds) => {
+      const rows = await prisma.$queryRaw<{ rule_id: string; count: number }[]>`
+        SELECT rule_id::text AS rule_id, count(*)::int AS count FROM rule_firings WHERE rule_id = ANY(${[...ruleIds]}::uuid[]) GROUP BY rule_id`;
+      const counts = new Map(rows.map((row) => [row.rule_id, Number(row.count)]));
+      return ruleIds.map((id) => counts.get(id) ?? 0);
     });
   }
 
@@ -87,14 +129,11 @@ export class AutomationService {
     return connection(rows, page, (row) => [row.createdAt.toISOString(), row.id], () => this.prisma.automationRule.count({ where }));
   }
 
+  /** A rule's firings, newest first. `ruleId` as stored (lower case). */
   async firings(ruleId: string, args: PageArgs) {
     const page = readPage(args, isInstantAndUuid);
-    const where: Prisma.RuleFiringWhereInput = { ruleId };
-    const cursor: Prisma.RuleFiringWhereInput = page.after
-      ? { OR: [{ firedAt: { lt: new Date(page.after[0]) } }, { firedAt: new Date(page.after[0]), id: { lt: page.after[1] } }] }
-      : {};
-    const rows = await this.prisma.ruleFiring.findMany({ where: { AND: [where, cursor] }, orderBy: [{ firedAt: 'desc' }, { id: 'desc' }], take: page.take });
-    return connection<RuleFiring, [string, string]>(rows, page, (row) => [row.firedAt.toISOString(), row.id], () => this.prisma.ruleFiring.count({ where }));
+    const rows = await this.firingPage.load({ ruleId, take: page.take, after: page.after });
+    return connection<RuleFiring, [string, string]>(rows, page, (row) => [row.firedAt.toISOString(), row.id], () => this.firingCount.load(ruleId));
   }
 
   async tasks(args: PageArgs, filter: StoreTaskFilter = {}) {
@@ -166,7 +205,9 @@ export class AutomationService {
     const now = new Date();
     const triggerChanged = !sameTrigger(trigger, triggerOf(existing));
     const updated = await this.prisma.$transaction(async (tx) => {
-      // A changed trigger is a new question: its counters and crossings start from now.
+      // A changed trigger is a new question: its counters and crossings start from now. Counters are
+      // kept per trigger revision, so a consumer still counting under the old revision adds to the
+      // old revision's row (left for the next update or delete to clear), never to the new one.
       if (triggerChanged) await tx.milestoneCounter.deleteMany({ where: { ruleId: existing.id } });
       return tx.automationRule.update({
         where: { id: existing.id },

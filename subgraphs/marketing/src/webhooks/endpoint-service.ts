@@ -1,7 +1,8 @@
 import DataLoader from 'dataloader';
 import { createOnce } from '../create-once';
+import { groupBesides, pageKey } from '../page-batching';
 import { connection, DomainError, InputErrors, isInstantAndUuid, isUuid, readPage, userError, uuidv7, type PageArgs } from '@joinery/core';
-import { Prisma, type PrismaClient, type WebhookAttempt, type WebhookDeliveryStatus, type WebhookEndpoint, type WebhookProvider } from '../generated/prisma/client';
+import { Prisma, type PrismaClient, type WebhookAttempt, type WebhookDelivery, type WebhookDeliveryStatus, type WebhookEndpoint, type WebhookProvider } from '../generated/prisma/client';
 import { generateWebhookSecret } from './signature';
 
 /** Longest a rotated-out secret may keep working: 7 days, as Stripe allows. */
@@ -49,12 +50,23 @@ export function checkOverlap(errors: InputErrors, minutes: number | null | undef
   return errors.integer(['input', 'keepPreviousSecretMinutes'], minutes ?? 0, { min: 0, max: MAX_SECRET_OVERLAP_MINUTES });
 }
 
+/** One page of one endpoint's deliveries, newest first: ids below `after`, at most `take`, in `statuses` (sorted; null: all). */
+interface DeliveryPageKey {
+  endpointId: string;
+  take: number;
+  after: string | null;
+  statuses: WebhookDeliveryStatus[] | null;
+}
+
 const notFound = (id: string) => new DomainError(userError('NOT_FOUND', `No webhook endpoint with id ${id}`, ['input', 'id']));
 
 /** Outbound webhook endpoints and their deliveries, as the graph manages and reads them. */
 export class WebhookEndpointService {
   private readonly byId: DataLoader<string, WebhookEndpoint | null>;
   private readonly attemptsOf: DataLoader<string, WebhookAttempt[]>;
+  /** `webhookEndpoints { nodes { deliveries } }` costs one query for the pages and one for the counts, however many endpoints. */
+  private readonly deliveryPage: DataLoader<DeliveryPageKey, WebhookDelivery[], string>;
+  private readonly deliveryCount: DataLoader<Omit<DeliveryPageKey, 'take' | 'after'>, number, string>;
 
   constructor(private readonly prisma: PrismaClient) {
     this.byId = new DataLoader(async (ids) => {
@@ -67,6 +79,48 @@ export class WebhookEndpointService {
       const rows = await prisma.webhookAttempt.findMany({ where: { deliveryId: { in: [...ids] } }, orderBy: [{ deliveryId: 'asc' }, { number: 'asc' }] });
       return ids.map((id) => rows.filter((row) => row.deliveryId === id));
     });
+    this.deliveryPage = new DataLoader<DeliveryPageKey, WebhookDelivery[], string>(
+      async (keys) => {
+        const pages = new Map<string, WebhookDelivery[]>();
+        for (const group of groupBesides(keys, 'endpointId')) {
+          const { take, after, statuses } = group[0];
+          // LATERAL … LIMIT walks each endpoint's (endpoint_id, id) index and stops after `take` rows.
+          const rows = await prisma.$queryRaw<WebhookDelivery[]>`
+            SELECT delivery.id::text AS "id", delivery.endpoint_id::text AS "endpointId", delivery.event_id AS "eventId", delivery.event_type AS "eventType",
+                   delivery.occurred_at AS "occurredAt", delivery.body, delivery.status::text AS "status", delivery.attempt_count AS "attemptCount",
+                   delivery.next_attempt_at AS "nextAttemptAt", delivery.last_attempt_at AS "lastAttemptAt", delivery.claimed_until AS "claimedUntil",
+                   delivery.claim_token::text AS "claimToken", delivery.created_at AS "createdAt"
+            FROM unnest(${group.map((key) => key.endpointId)}::uuid[]) AS wanted(endpoint_id)
+            CROSS JOIN LATERAL (
+              SELECT * FROM webhook_deliveries
+              WHERE endpoint_id = wanted.endpoint_id
+                ${after ? Prisma.sql`AND id < ${after}::uuid` : Prisma.empty} ${statusFilter(statuses)}
+              ORDER BY id DESC
+              LIMIT ${take}
+            ) AS delivery
+            ORDER BY delivery.endpoint_id, delivery.id DESC`;
+          for (const key of group) pages.set(pageKey(key), []);
+          for (const row of rows) pages.get(pageKey({ endpointId: row.endpointId, take, after, statuses }))!.push(row);
+        }
+        return keys.map((key) => pages.get(pageKey(key)) ?? []);
+      },
+      { cacheKeyFn: pageKey },
+    );
+    this.deliveryCount = new DataLoader<Omit<DeliveryPageKey, 'take' | 'after'>, number, string>(
+      async (keys) => {
+        const counts = new Map<string, number>();
+        for (const group of groupBesides(keys, 'endpointId')) {
+          const { statuses } = group[0];
+          const rows = await prisma.$queryRaw<{ endpoint_id: string; count: number }[]>`
+            SELECT endpoint_id::text AS endpoint_id, count(*)::int AS count FROM webhook_deliveries
+            WHERE endpoint_id = ANY(${group.map((key) => key.endpointId)}::uuid[]) ${statusFilter(statuses)}
+            GROUP BY endpoint_id`;
+          for (const row of rows) counts.set(pageKey({ endpointId: row.endpoint_id, statuses }), Number(row.count));
+        }
+        return keys.map((key) => counts.get(pageKey(key)) ?? 0);
+      },
+      { cacheKeyFn: pageKey },
+    );
   }
 
   /** An endpoint that is not deleted. */
@@ -97,9 +151,9 @@ export class WebhookEndpointService {
   /** An endpoint's deliveries, newest first (ids are UUIDv7, so id order is queue order). */
   async deliveries(endpointId: string, args: PageArgs & { statuses?: WebhookDeliveryStatus[] | null }) {
     const page = readPage(args, isUuid);
-    const where: Prisma.WebhookDeliveryWhereInput = { endpointId, ...(args.statuses?.length ? { status: { in: args.statuses } } : {}) };
-    const rows = await this.prisma.webhookDelivery.findMany({ where: { ...where, ...(page.after ? { id: { lt: page.after } } : {}) }, orderBy: { id: 'desc' }, take: page.take });
-    return connection(rows, page, (row) => row.id, () => this.prisma.webhookDelivery.count({ where }));
+    const statuses = args.statuses?.length ? [...new Set(args.statuses)].sort() : null;
+    const rows = await this.deliveryPage.load({ endpointId, take: page.take, after: page.after?.toLowerCase() ?? null, statuses });
+    return connection(rows, page, (row) => row.id, () => this.deliveryCount.load({ endpointId, statuses }));
   }
 
   attempts(deliveryId: string): Promise<WebhookAttempt[]> {
@@ -180,4 +234,8 @@ export class WebhookEndpointService {
     this.byId.clear(existing.id);
     return { deletedId: existing.id };
   }
+}
+
+function statusFilter(statuses: WebhookDeliveryStatus[] | null): Prisma.Sql {
+  return statuses ? Prisma.sql`AND status::text = ANY(${statuses}::text[])` : Prisma.empty;
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { uuidv7 } from '@joinery/core';
+import { uuidv7, type Database } from '@joinery/core';
 import { backends, expectData } from '@joinery/core/testing';
 import type { MarketingSubgraph } from '../server';
 import { enqueueWebhookDelivery, type WebhookDeliveryRequest } from './enqueue';
@@ -21,12 +21,13 @@ const fastRetries: Partial<WebhookWorkerOptions> = { retry: { firstRetryMs: 40, 
 
 describe.each(backends())('outbound webhooks on $name', (backend) => {
   let subgraph: MarketingSubgraph;
+  let database: Database;
   let url: string;
   const workers: WebhookWorker[] = [];
   const ok = (query: string, variables?: Record<string, unknown>) => expectData(url, query, variables);
 
   beforeAll(async () => {
-    ({ subgraph, url } = await startMarketing(backend));
+    ({ subgraph, url, database } = await startMarketing(backend));
   });
   afterAll(async () => {
     await Promise.all(workers.map((worker) => worker.stop()));
@@ -114,6 +115,33 @@ describe.each(backends())('outbound webhooks on $name', (backend) => {
     } finally {
       await receiver.close();
     }
+  });
+
+  it('answers deliveries for many endpoints with one query for the pages and one for the counts per set of arguments', async () => {
+    const endpoints: string[] = [];
+    for (let index = 0; index < 4; index += 1) {
+      const { endpoint } = await createEndpoint({ url: 'http://127.0.0.1:9/never' });
+      endpoints.push(endpoint.id);
+      for (let delivery = 0; delivery <= index; delivery += 1) expect(await enqueue({ endpointId: endpoint.id })).not.toBeNull();
+    }
+    const DELIVERIES = `query($first: Int!) { webhookEndpoints(first: $first) { nodes { id
+      deliveries(first: 2) { totalCount nodes { id } pageInfo { hasNextPage } }
+      anyStatus: deliveries(first: 2, statuses: [FAILED, PENDING, SUCCEEDED]) { totalCount nodes { id } } } } }`;
+    const run = async (first: number) => {
+      database.statements.reset();
+      const data = await ok(DELIVERIES, { first });
+      return { nodes: data.webhookEndpoints.nodes as any[], statements: database.statements.count };
+    };
+    const two = await run(2);
+    const four = await run(4);
+    expect(four.statements).toBe(two.statements);
+    expect(four.nodes.map((node) => node.id)).toEqual([...endpoints].reverse());
+    expect(four.nodes.map((node) => [node.deliveries.totalCount, node.deliveries.nodes.length, node.deliveries.pageInfo.hasNextPage])).toEqual([[4, 2, true], [3, 2, true], [2, 2, false], [1, 1, false]]);
+    expect(four.nodes.map((node) => node.anyStatus)).toEqual(four.nodes.map((node) => ({ totalCount: node.deliveries.totalCount, nodes: node.deliveries.nodes })));
+    const newest = await subgraph.prisma.webhookDelivery.findMany({ where: { endpointId: endpoints[3] }, orderBy: { id: 'desc' }, take: 2 });
+    expect(four.nodes[0].deliveries.nodes).toEqual(newest.map((row) => ({ id: row.id })));
+    // Their pending deliveries would otherwise take the time of the workers in the tests after this one.
+    for (const id of endpoints) expect((await ok(`mutation($id: ID!) { deleteWebhookEndpoint(input: { id: $id }) { userErrors { code } } }`, { id })).deleteWebhookEndpoint.userErrors).toEqual([]);
   });
 
   it('queues one delivery per endpoint and event however often it is enqueued; none for a missing endpoint', async () => {

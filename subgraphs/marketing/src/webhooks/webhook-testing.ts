@@ -1,16 +1,17 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Database } from '@joinery/core';
 import type { Backend } from '@joinery/core/testing';
 import { buildMarketingSubgraph, openMarketingDatabase, type MarketingSubgraph } from '../server';
 
 /** A marketing subgraph alone on a free port; campaigns without targets never ask inventory. */
-export async function startMarketing(backend: Backend): Promise<{ subgraph: MarketingSubgraph; url: string }> {
+export async function startMarketing(backend: Backend): Promise<{ subgraph: MarketingSubgraph; url: string; database: Database }> {
   const database = await openMarketingDatabase(backend.targets().marketing);
   const subgraph = await buildMarketingSubgraph({
     database,
     inventory: { lookup: async () => { throw new Error('inventory is not part of this test'); } },
   });
-  return { subgraph, url: await subgraph.listen(0) };
+  return { subgraph, url: await subgraph.listen(0), database };
 }
 
 export interface ReceivedRequest {
