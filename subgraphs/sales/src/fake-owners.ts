@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { ACTOR_HEADER, SubgraphUnavailableError, userError, type InventoryDirectory, type UserError } from '@joinery/core';
+import { ACTOR_HEADER, SubgraphResponseError, SubgraphUnavailableError, userError, type InventoryDirectory, type UserError } from '@joinery/core';
 import type { SalesDependencies } from './server';
 import type { RestockInput } from './stock-restocker';
 
 /**
  * Stand-ins for the subgraphs sales asks (inventory, marketing), for tests of sales on its own:
  * a catalogue and locations that exist, allocations that succeed unless told otherwise, and a
- * restocker that records what it was asked and can be made unreachable.
+ * restocker that records what it was asked and can be made unreachable or made to answer with errors.
  */
 export function fakeOwners() {
   const locations = new Set<string>();
@@ -14,8 +14,10 @@ export function fakeOwners() {
   const state = {
     /** Skus the allocator refuses as out of stock. */
     outOfStock: new Set<string>(),
-    restock: 'healthy' as 'healthy' | 'unreachable' | 'refuse',
+    restock: 'healthy' as 'healthy' | 'unreachable' | 'refuse' | 'error',
     restocked: [] as { input: RestockInput; actor: string | undefined }[],
+    /** Return ids of restocks answered with an error (restock 'error'). */
+    failedRestocks: [] as string[],
     allocated: [] as { orderId: string; actor: string | undefined }[],
   };
   const inventory: InventoryDirectory = {
@@ -42,6 +44,10 @@ export function fakeOwners() {
     restocker: {
       async restock(input, options) {
         if (state.restock === 'unreachable') throw new SubgraphUnavailableError('inventory', new Error('connection refused'));
+        if (state.restock === 'error') {
+          state.failedRestocks.push(input.returnId);
+          throw new SubgraphResponseError('inventory', [{ message: 'Unexpected error.' }]);
+        }
         if (state.restock === 'refuse') return [userError('NOT_FOUND', `No location with id ${input.locationId}`, ['input', 'locationId'])];
         state.restocked.push({ input, actor: options?.actor });
         return [];

@@ -20,6 +20,12 @@ const MAX_LINES = 100;
 const MAX_QUANTITY = 10_000;
 const MAX_REASON = 500;
 
+/**
+ * Failed restocks (errors other than an outage) after which the recovery sweep stops retrying a
+ * return and holds it PENDING for a person instead: 5. An outage is retried without limit.
+ */
+export const MAX_RESTOCK_ATTEMPTS = 5;
+
 export interface ReturnSaleLinesInput {
   orderId: string;
   locationId?: string | null;
@@ -117,14 +123,33 @@ export class ReturnRecorder {
    * to run from several processes at once: inventory restocks once per return, completion only
    * moves PENDING returns.
    */
-  async resumePending(olderThanMs: number, limit = 100): Promise<{ completed: number; rejected: number; stillPending: number }> {
+  /**
+   * A return whose restock failed MAX_RESTOCK_ATTEMPTS times with an error other than an outage is
+   * `held`: no longer retried, still PENDING (its units stay reserved, no refund is reported), and
+   * logged as an error on every sweep, naming the return and order, until a person finishes it.
+   */
+  async resumePending(olderThanMs: number, limit = 100): Promise<{ completed: number; rejected: number; stillPending: number; held: number }> {
+    const due = { status: 'PENDING' as const, createdAt: { lt: new Date(Date.now() - olderThanMs) } };
     const pending = await this.prisma.salesReturn.findMany({
-      where: { status: 'PENDING', createdAt: { lt: new Date(Date.now() - olderThanMs) } },
+      where: { ...due, restockAttempts: { lt: MAX_RESTOCK_ATTEMPTS } },
       orderBy: { createdAt: 'asc' },
       take: limit,
       include: { lines: true, order: true },
     });
-    const outcome = { completed: 0, rejected: 0, stillPending: 0 };
+    const held = await this.prisma.salesReturn.findMany({ where: { ...due, restockAttempts: { gte: MAX_RESTOCK_ATTEMPTS } }, orderBy: { createdAt: 'asc' }, take: limit });
+    for (const stuck of held) {
+      console.error(JSON.stringify({
+        level: 'error',
+        service: 'sales',
+        msg: 'return held PENDING: inventory failed to restock it too often; the sweep no longer retries it. Fix the cause, then retry returnSaleLines with its idempotencyKey (or set restock_attempts to 0)',
+        returnId: stuck.id,
+        orderId: stuck.orderId,
+        idempotencyKey: stuck.idempotencyKey,
+        restockAttempts: stuck.restockAttempts,
+        lastRestockError: stuck.lastRestockError,
+      }));
+    }
+    const outcome = { completed: 0, rejected: 0, stillPending: 0, held: held.length };
     for (const { order, ...stored } of pending) {
       try {
         await this.finish(stored, order);
@@ -167,6 +192,11 @@ export class ReturnRecorder {
       if (error instanceof SubgraphUnavailableError) {
         throw graphQLError('UNAVAILABLE', `Return ${stored.id} is recorded but its goods could not be put back into stock yet (${error.message}); retry with the same idempotencyKey, or it will be finished automatically`, { returnId: stored.id });
       }
+      // Not an outage: counted, so the sweep gives up after MAX_RESTOCK_ATTEMPTS instead of retrying forever.
+      await this.prisma.salesReturn.updateMany({
+        where: { id: stored.id, status: 'PENDING' },
+        data: { restockAttempts: { increment: 1 }, lastRestockError: String((error as Error)?.message ?? error).slice(0, 2000), updatedAt: new Date() },
+      });
       throw error;
     }
     if (refused.length) {
@@ -248,7 +278,8 @@ export class ReturnRecorder {
     const seen = new Set<string>();
     input.lines.forEach((line, index) => {
       const field = (name: string) => ['input', 'lines', String(index), name];
-      if (seen.has(line.sku)) errors.add(field('sku'), `sku ${line.sku} appears more than once; put its whole quantity on one line`);
+      // Inventory's restockReturn takes each sku once per return, so one return has one condition per sku.
+      if (seen.has(line.sku)) errors.add(field('sku'), `sku ${line.sku} appears more than once; put its whole quantity on one line, or return units in another condition in a second return`);
       seen.add(line.sku);
       errors.integer(field('quantity'), line.quantity, { min: 1, max: MAX_QUANTITY });
     });

@@ -4,10 +4,11 @@
  * inventory, and the `sales.order_returned` event they record.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { backends } from '@joinery/core/testing';
 import { buildSalesSubgraph, openSalesDatabase, type SalesSubgraph } from '@joinery/sales';
 import { fakeOwners, gqlAs } from './fake-owners';
+import { MAX_RESTOCK_ATTEMPTS } from './return-recorder';
 import { ORDER_RETURNED } from './sales-events';
 
 const RETURN = `mutation($input: ReturnSaleLinesInput!) { returnSaleLines(input: $input) {
@@ -293,11 +294,11 @@ describe.each(backends())('returnSaleLines on $name', (backend) => {
       expect(interrupted.errors).toEqual([expect.objectContaining({ path: ['returnSaleLines'], extensions: expect.objectContaining({ code: 'UNAVAILABLE', returnId: pending.id }) })]);
       expect(await order(orderId)).toMatchObject({ lines: [{ returnedQuantity: 0 }], returns: [] });
       expect(await returnedEvents(orderId)).toEqual([]);
-      expect(await sales.returns.resumePending(0)).toEqual({ completed: 0, rejected: 0, stillPending: 1 });
+      expect(await sales.returns.resumePending(0)).toEqual({ completed: 0, rejected: 0, stillPending: 1, held: 0 });
 
       owners.state.restock = 'healthy';
       if (finish === 'resumePending') {
-        expect(await sales.returns.resumePending(0)).toEqual({ completed: 1, rejected: 0, stillPending: 0 });
+        expect(await sales.returns.resumePending(0)).toEqual({ completed: 1, rejected: 0, stillPending: 0, held: 0 });
       } else {
         const retried = await giveBack(input, 'clerk-bo');
         expect(retried.data!.returnSaleLines).toMatchObject({ userErrors: [], return: { id: pending.id, refundTotal: '100.00', createdBy: 'clerk-bo' } });
@@ -307,7 +308,7 @@ describe.each(backends())('returnSaleLines on $name', (backend) => {
       ]);
       expect(await order(orderId)).toMatchObject({ lines: [{ returnedQuantity: 1 }], returns: [{ id: pending.id }] });
       expect(await returnedEvents(orderId)).toHaveLength(1);
-      expect(await sales.returns.resumePending(0)).toEqual({ completed: 0, rejected: 0, stillPending: 0 });
+      expect(await sales.returns.resumePending(0)).toEqual({ completed: 0, rejected: 0, stillPending: 0, held: 0 });
     });
 
     it('rejects a return inventory refuses, keeps it invisible, and frees its units', async () => {
@@ -322,6 +323,42 @@ describe.each(backends())('returnSaleLines on $name', (backend) => {
 
       owners.state.restock = 'healthy';
       expect((await giveBack({ orderId, lines: [{ sku, quantity: 1, condition: 'RESTOCK' }] })).data!.returnSaleLines.userErrors).toEqual([]);
+    });
+  });
+
+  describe('inventory answering with errors', () => {
+    it('stops the sweep retrying a return inventory keeps failing, holds it PENDING, and logs it each sweep by return and order id', async () => {
+      const sku = owners.product('RET-BROKEN', '100.00');
+      const { orderId } = await sell([{ sku, quantity: 2 }]);
+      const input = { orderId, idempotencyKey: 'ret-broken', lines: [{ sku, quantity: 1, condition: 'RESTOCK' }] };
+      owners.state.restock = 'error';
+      expect((await giveBack(input)).errors).toEqual([expect.objectContaining({ path: ['returnSaleLines'] })]);
+      const [pending] = await storedReturns(orderId);
+      const failures = () => owners.state.failedRestocks.filter((id) => id === pending.id).length;
+
+      const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+      try {
+        // The request made the first attempt; the sweeps make the rest, then hold it.
+        const sweeps = [];
+        for (let sweep = 0; sweep < MAX_RESTOCK_ATTEMPTS + 1; sweep += 1) sweeps.push(await sales.returns.resumePending(0));
+        expect(failures()).toBe(MAX_RESTOCK_ATTEMPTS);
+        expect(sweeps).toEqual([
+          ...Array.from({ length: MAX_RESTOCK_ATTEMPTS - 1 }, () => ({ completed: 0, rejected: 0, stillPending: 1, held: 0 })),
+          { completed: 0, rejected: 0, stillPending: 0, held: 1 },
+          { completed: 0, rejected: 0, stillPending: 0, held: 1 },
+        ]);
+        const lines = logged.mock.calls.map(([line]) => JSON.parse(String(line))).filter((line) => line.returnId === pending.id);
+        expect(lines).toEqual([1, 2].map(() => expect.objectContaining({ level: 'error', returnId: pending.id, orderId, restockAttempts: MAX_RESTOCK_ATTEMPTS, lastRestockError: expect.stringContaining('Unexpected error.') })));
+      } finally {
+        logged.mockRestore();
+      }
+      expect((await storedReturns(orderId))[0]).toMatchObject({ status: 'PENDING', restockAttempts: MAX_RESTOCK_ATTEMPTS, lastRestockError: expect.stringContaining('Unexpected error.') });
+      expect(await order(orderId)).toMatchObject({ lines: [{ returnedQuantity: 0 }], returns: [] });
+
+      // Once inventory is fixed, a retry with the same key finishes it.
+      owners.state.restock = 'healthy';
+      expect((await giveBack(input)).data!.returnSaleLines).toMatchObject({ userErrors: [], return: { id: pending.id } });
+      expect(await returnedEvents(orderId)).toHaveLength(1);
     });
   });
 
@@ -342,7 +379,8 @@ describe.each(backends())('returnSaleLines on $name', (backend) => {
       {
         name: 'a sku twice',
         input: () => ({ orderId, lines: [{ sku, quantity: 1, condition: 'RESTOCK' }, { sku, quantity: 1, condition: 'DAMAGED' }] }),
-        errors: [{ code: 'BAD_USER_INPUT', field: ['input', 'lines', '1', 'sku'] }],
+        // One condition per sku and return: the message says how to take back the other one.
+        errors: [{ code: 'BAD_USER_INPUT', field: ['input', 'lines', '1', 'sku'], message: expect.stringContaining('in a second return') }],
       },
       {
         name: 'a sku not on the order',

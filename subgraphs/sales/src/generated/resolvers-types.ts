@@ -92,7 +92,9 @@ export type Mutation = {
    * Takes back some units of a confirmed order and refunds them: the goods go back into the stock of
    * `locationId` (RESTOCK as available, DAMAGED as damaged). A line's returns never exceed what it
    * sold, and its refunds add up exactly to its lineTotal once it is wholly returned. Retrying with
-   * the same idempotencyKey returns the first result.
+   * the same idempotencyKey returns the first result. Each SKU appears at most once per return, in
+   * one condition: to take back units of one SKU in both conditions (say 1 RESTOCK and 1 DAMAGED),
+   * record two returns, one per condition.
    */
   returnSaleLines: ReturnSaleLinesPayload;
 };
@@ -212,7 +214,7 @@ export type ReturnSaleLineInput = {
 export type ReturnSaleLinesInput = {
   /** Retrying with the same key returns the first result; reusing it with other input is refused. */
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
-  /** 1 to 100 lines, each SKU once; each SKU must be on the order. */
+  /** 1 to 100 lines, each SKU once (so in one condition: another condition of the same SKU needs a second return); each SKU must be on the order. */
   lines: Array<ReturnSaleLineInput>;
   /** Where the goods come back; default the order's location */
   locationId?: InputMaybe<Scalars['ID']['input']>;
