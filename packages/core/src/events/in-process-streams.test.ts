@@ -18,15 +18,15 @@ describe('in-process consumer groups', () => {
   });
 
   it('hold a publisher up once for a handler stuck on an event, not on every publish after it', async () => {
-    const streams = new InProcessStreams(100_000, 100);
+    const streams = new InProcessStreams(100_000, 500);
     let release: (() => void) | undefined;
     const member = streams.consume('t', { group: 'g', handler: () => new Promise<void>((resolve) => (release = resolve)) });
     let started = Date.now();
     await streams.append('t', [event(1)]);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(90);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(490);
     started = Date.now();
     await streams.append('t', [event(2)]);
-    expect(Date.now() - started).toBeLessThan(50);
+    expect(Date.now() - started).toBeLessThan(250);
     release?.();
     await member.stop();
     await streams.close();

@@ -85,15 +85,19 @@ class TopicLog {
     this.messages.push(...messages);
     const last = this.end - 1;
     this.trim();
-    const attempted = [...this.groups.values()].map((group) => group.attempted(last));
+    const waits = [...this.groups.values()].map((group) => ({ group, done: false, attempted: group.attempted(last) }));
+    for (const wait of waits) void wait.attempted.then(() => (wait.done = true));
     for (const group of this.groups.values()) group.kick();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, this.attemptWaitMs);
       timer.unref();
     });
-    await Promise.race([Promise.all(attempted), timeout]);
+    await Promise.race([Promise.all(waits.map((wait) => wait.attempted)), timeout]);
     clearTimeout(timer);
+    // A group that did not get there in time is stuck on a handler: later publishes do not wait for it
+    // until it moves again.
+    for (const wait of waits) if (!wait.done) wait.group.stalled();
   }
 
   at(offset: number): string {
@@ -102,7 +106,7 @@ class TopicLog {
 
   group(name: string): Group {
     let group = this.groups.get(name);
-    if (!group) this.groups.set(name, (group = new Group(this, name, this.first, this.attemptWaitMs)));
+    if (!group) this.groups.set(name, (group = new Group(this, name, this.first)));
     return group;
   }
 
@@ -129,15 +133,20 @@ class Group {
   private pumping: Promise<void> | undefined;
   /** Work arrived while the pump ran. */
   private kicked = false;
-  /** When the attempt in progress started. */
-  private attemptStartedAt: number | undefined;
+  /** `lastAttempted` when a publisher last gave up waiting for this group. */
+  private stalledAt: number | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   /** Offset of the newest event tried at least once. */
   private lastAttempted = -1;
   private waiters: { offset: number; resolve: () => void }[] = [];
 
-  constructor(private readonly log: TopicLog, readonly name: string, start: number, private readonly attemptWaitMs: number) {
+  constructor(private readonly log: TopicLog, readonly name: string, start: number) {
     this.cursor = start;
+  }
+
+  /** A publisher gave up waiting: until the group moves on, publishers do not wait for it. */
+  stalled(): void {
+    this.stalledAt = this.lastAttempted;
   }
 
   /** Gives up the events before `offset` (not yet handled): logged as an error naming how many. */
@@ -157,7 +166,7 @@ class Group {
   attempted(offset: number): Promise<void> {
     if (!this.members.some((member) => member.active) || this.lastAttempted >= offset) return Promise.resolve();
     // A handler stuck on one event holds up no publisher for more than one wait: later ones go on.
-    if (this.attemptStartedAt !== undefined && Date.now() - this.attemptStartedAt >= this.attemptWaitMs) return Promise.resolve();
+    if (this.stalledAt === this.lastAttempted) return Promise.resolve();
     return new Promise((resolve) => this.waiters.push({ offset, resolve }));
   }
 
@@ -243,11 +252,9 @@ class Group {
   }
 
   private async deliver(member: Member, entry: Pending): Promise<void> {
-    this.attemptStartedAt = Date.now();
     try {
       await this.attempt(member, entry);
     } finally {
-      this.attemptStartedAt = undefined;
       if (entry.offset > this.lastAttempted) {
         this.lastAttempted = entry.offset;
         this.release();
