@@ -26,7 +26,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { resolve } from 'node:path';
 import pg from 'pg';
-import { uuidv7 } from '@joinery/core';
+import { RedisEventBus, uuidv7 } from '@joinery/core';
 import { freePort, startProcess, type RunningProcess } from '../e2e/processes';
 import { processStats } from './process-stats';
 
@@ -315,6 +315,9 @@ async function main(): Promise<void> {
   } finally {
     await Promise.allSettled([services.marketing?.stop(), services.sales.stop(), services.inventory.stop()]);
     await resetSchemas();
+    const redis = await RedisEventBus.connect({ url: REDIS_URL, channelPrefix: prefix });
+    await redis.purge();
+    await redis.close();
     await pool.end();
   }
 }

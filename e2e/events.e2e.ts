@@ -11,6 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RedisEventBus } from '@joinery/core';
 import { createTestLocation, expectData } from '@joinery/core/testing';
 import { freePort, startProcess, type RunningProcess } from './processes';
 
@@ -58,6 +59,9 @@ describe.runIf(process.env.DATABASE_URL && process.env.REDIS_URL)('marketing aut
 
   afterAll(async () => {
     await Promise.allSettled(running.map((process) => process.stop()));
+    const redis = await RedisEventBus.connect({ url: process.env.REDIS_URL!, channelPrefix: `e2e:${suffix}:` });
+    await redis.purge();
+    await redis.close();
     for (const schema of Object.values(schemas)) await db?.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
     await db?.end();
   });

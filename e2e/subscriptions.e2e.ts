@@ -14,6 +14,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RedisEventBus } from '@joinery/core';
 import { createTestLocation, expectData } from '@joinery/core/testing';
 import { collect, waitUntil, wsClient, type Received } from '@joinery/core/testing-ws';
 import { freePort, startProcess, type RunningProcess } from './processes';
@@ -159,6 +160,9 @@ describe.runIf(process.env.DATABASE_URL && process.env.REDIS_URL)('two routers a
   afterAll(async () => {
     await Promise.all(clients.splice(0).map((client) => client.dispose()));
     await Promise.all(running.map((process) => process.stop()));
+    const redis = await RedisEventBus.connect({ url: process.env.REDIS_URL!, channelPrefix: `e2e-live-${suffix}:` });
+    await redis.purge();
+    await redis.close();
     if (db) {
       for (const schema of Object.values(schemas)) await db.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
       await db.end();

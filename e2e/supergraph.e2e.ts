@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { RedisEventBus } from '@joinery/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { gql } from '@joinery/core/testing';
 import { freePort, runToEnd, startProcess, type RunningProcess } from './processes';
@@ -43,7 +44,8 @@ describe('npm start: the whole supergraph on embedded PGlite', () => {
   });
 
   it('starts with demo data, serves queries and sales through the router, and keeps them across a restart', async () => {
-    const env = { ...(await ports()), DATA_DIR: dataDir, DATABASE_URL: '' };
+    // The embedded default: no PostgreSQL and no Redis, whatever the test run was given.
+    const env = { ...(await ports()), DATA_DIR: dataDir, DATABASE_URL: '', REDIS_URL: '' };
     running = await startProcess('packages/stack/src/start.ts', env, /Joinery is up/);
     const router = `http://127.0.0.1:${env.ROUTER_PORT}/graphql`;
     expect(running.output()).toContain(router.replace('127.0.0.1', '127.0.0.1'));
@@ -91,6 +93,11 @@ describe.runIf(process.env.DATABASE_URL)('each service as its own process on Pos
     await client.connect();
     for (const name of ['inventory', 'sales', 'marketing']) await client.query(`DROP SCHEMA IF EXISTS "${prefix}_${name}" CASCADE`);
     await client.end();
+    if (process.env.REDIS_URL) {
+      const redis = await RedisEventBus.connect({ url: process.env.REDIS_URL, channelPrefix: `${prefix}:` });
+      await redis.purge();
+      await redis.close();
+    }
   });
 
   it('serves the supergraph from four processes, seeded consistently', async () => {
@@ -100,6 +107,8 @@ describe.runIf(process.env.DATABASE_URL)('each service as its own process on Pos
       INVENTORY_DATABASE_SCHEMA: `${prefix}_inventory`,
       SALES_DATABASE_SCHEMA: `${prefix}_sales`,
       MARKETING_DATABASE_SCHEMA: `${prefix}_marketing`,
+      // Streams of their own, never a deployment's (default `joinery:`).
+      EVENT_CHANNEL_PREFIX: `${prefix}:`,
     };
     for (const service of ['inventory', 'marketing', 'sales']) {
       running.push(await startProcess(`subgraphs/${service}/src/main.ts`, env, /"msg":"listening"/));

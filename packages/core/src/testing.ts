@@ -52,6 +52,8 @@ export function backends(): Backend[] {
         return { inventory: target('inventory'), sales: target('sales'), marketing: target('marketing') };
       },
       async cleanup() {
+        // Streams outlive their clients: each test bus's keys go with it.
+        await Promise.all(buses.map((bus) => (bus instanceof RedisEventBus ? bus.purge() : 0)));
         await Promise.all(buses.splice(0).map((bus) => bus.close()));
         const client = new pg.Client({ connectionString: url });
         await client.connect();

@@ -310,6 +310,10 @@ describe.each(backends())('consumer groups on $name', (backend) => {
 
 describe.runIf(process.env.REDIS_URL)('Redis consumer groups when Redis loses or trims events', () => {
   const connect = (streamMaxLength?: number) => RedisEventBus.connect({ url: process.env.REDIS_URL!, channelPrefix: `test:${randomBytes(5).toString('hex')}:`, streamMaxLength });
+  const close = async (bus: RedisEventBus) => {
+    await bus.purge();
+    await bus.close();
+  };
 
   it('recreate a group Redis lost (a restart without persistence, a flush) and go on with new events', async () => {
     const bus = await connect();
@@ -327,7 +331,7 @@ describe.runIf(process.env.REDIS_URL)('Redis consumer groups when Redis loses or
       expect(seen).toEqual(range(1, 6));
       await member.stop();
     } finally {
-      await bus.close();
+      await close(bus);
     }
   });
 
@@ -354,7 +358,7 @@ describe.runIf(process.env.REDIS_URL)('Redis consumer groups when Redis loses or
       expect(status.groups.find((group) => group.name === 'stuck')?.deadLetters).toBeGreaterThanOrEqual(1);
       await stuck.stop();
     } finally {
-      await bus.close();
+      await close(bus);
     }
   });
 });

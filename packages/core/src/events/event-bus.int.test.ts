@@ -34,6 +34,7 @@ describe.each(buses)('the %s event bus', (_name, open) => {
       expect(second.at(-1)).toBe(99);
       expect(first).toHaveLength(21);
     } finally {
+      if (bus instanceof RedisEventBus) await bus.purge();
       await bus.close();
     }
   });
@@ -82,6 +83,7 @@ describe.runIf(process.env.REDIS_URL)('a Redis connection lost after start', () 
       await publishUntilReceived(2);
       expect(received).toContain(2);
     } finally {
+      await publishing.purge();
       await listening.close();
       await publishing.close();
       for (const socket of sockets) socket.destroy();

@@ -186,6 +186,15 @@ export class RedisEventBus implements EventBus {
     return streamStatus(this.publisher, this.keys(topic), knownGroups);
   }
 
+  /** Deletes every key under this bus's prefix (streams, dead letters): for tests and benchmarks. */
+  async purge(): Promise<number> {
+    let deleted = 0;
+    for await (const keys of this.publisher.scanIterator({ MATCH: `${this.prefix}*`, COUNT: 500 })) {
+      if (keys.length) deleted += Number(await this.publisher.del(keys));
+    }
+    return deleted;
+  }
+
   /** Puts a group's dead letters back on the topic; returns how many. */
   redrive(topic: string, group: string): Promise<number> {
     return redriveDeadLetters(this.publisher, this.keys(topic), group);
