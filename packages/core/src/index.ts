@@ -20,3 +20,4 @@ export * from './events/event-consumer';
 export * from './events/replay';
 export * from './events/sql-transactions';
 export * from './events/topics';
+export * from './events/outbox';

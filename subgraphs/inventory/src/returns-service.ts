@@ -2,11 +2,11 @@
  * Returns restocked for the sales subgraph: a return's goods go back on hand at a location
  * (RESTOCK as available, DAMAGED as damaged), all lines or none, once per return id.
  */
-import { DomainError, InputErrors, isUuid, userError, type UserError } from '@joinery/core';
+import { DomainError, InputErrors, isUuid, recordEvents, userError, type UserError } from '@joinery/core';
 import type { PrismaClient } from './generated/prisma/client';
 import { inTransaction } from './idempotency';
 import type { Loaders } from './loaders';
-import { recordEvents, returnRestockedEvent } from './stock-events';
+import { returnRestockedEvent } from './stock-events';
 import { applyLevelChanges, lockLevels, type LevelChangeRequest } from './stock-ledger';
 import { checkLines, requireLocation } from './stock-rules';
 

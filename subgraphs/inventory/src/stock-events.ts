@@ -1,4 +1,4 @@
-import { uuidv7 } from '@joinery/core';
+import { outboxEvent, recordEvents, type OutboxEvent } from '@joinery/core';
 import type { InventoryState, Prisma, StockMovementReason, TransferStatus } from './generated/prisma/client';
 
 /** The bus topic for every inventory stock event; one topic keeps a level's events in one order. */
@@ -102,19 +102,12 @@ export interface LevelChange {
 
 const isLow = (level: Quantities) => availableOf(level) <= level.reorderPoint;
 
-export interface OutboxInsert {
-  id: string;
-  type: string;
-  aggregate: string;
-  payload: object;
-}
-
 /** The events a change records: a stock change when it wrote movements, and a low-stock alert when available stock crosses the reorder point. */
-export function stockEvents(input: LevelChange): OutboxInsert[] {
+export function stockEvents(input: LevelChange): OutboxEvent[] {
   // Ids are compared as text downstream (filters, loaders): always the canonical lower case.
   const change = { ...input, locationId: input.locationId.toLowerCase() };
   const aggregate = `${change.locationId}:${change.sku}`;
-  const events: OutboxInsert[] = [];
+  const events: OutboxEvent[] = [];
   if (change.movementId !== null) {
     const payload: StockChangedPayload = {
       movementId: change.movementId,
@@ -133,7 +126,7 @@ export function stockEvents(input: LevelChange): OutboxInsert[] {
       availableDelta: availableOf(change.after) - availableOf(change.before),
       actor: change.actor,
     };
-    events.push({ id: uuidv7(), type: STOCK_CHANGED, aggregate, payload });
+    events.push(outboxEvent(STOCK_CHANGED, aggregate, payload));
   }
   if (isLow(change.before) !== isLow(change.after)) {
     const payload: LowStockPayload = {
@@ -144,26 +137,17 @@ export function stockEvents(input: LevelChange): OutboxInsert[] {
       available: availableOf(change.after),
       reorderPoint: change.after.reorderPoint,
     };
-    events.push({ id: uuidv7(), type: LOW_STOCK, aggregate, payload });
+    events.push(outboxEvent(LOW_STOCK, aggregate, payload));
   }
   return events;
 }
 
-export function transferEvent(type: string, payload: TransferEventPayload): OutboxInsert {
-  return { id: uuidv7(), type, aggregate: `transfer:${payload.transferId}`, payload };
+export function transferEvent(type: string, payload: TransferEventPayload): OutboxEvent {
+  return outboxEvent(type, `transfer:${payload.transferId}`, payload);
 }
 
-export function returnRestockedEvent(payload: ReturnRestockedPayload): OutboxInsert {
-  return { id: uuidv7(), type: RETURN_RESTOCKED, aggregate: `return:${payload.returnId}`, payload };
-}
-
-/** Writes events to the outbox in one statement, inside the caller's transaction. */
-export async function recordEvents(tx: Prisma.TransactionClient, events: OutboxInsert[]): Promise<void> {
-  if (!events.length) return;
-  await tx.$executeRaw`
-    INSERT INTO outbox_events (id, type, aggregate, payload)
-    SELECT event.id, event.type, event.aggregate, event.payload
-    FROM jsonb_to_recordset(${JSON.stringify(events)}::jsonb) AS event(id uuid, type text, aggregate text, payload jsonb)`;
+export function returnRestockedEvent(payload: ReturnRestockedPayload): OutboxEvent {
+  return outboxEvent(RETURN_RESTOCKED, `return:${payload.returnId}`, payload);
 }
 
 /** Writes the events of `changes` to the outbox in one statement, inside the caller's transaction. */

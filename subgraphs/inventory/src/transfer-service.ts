@@ -5,12 +5,12 @@
  * releases what was committed. Each step is one transaction: the transfer row is locked first,
  * then its levels in one fixed order.
  */
-import { connection, DomainError, InputErrors, isUuid, readPage, userError, uuidv7, type PageArgs, type UserError } from '@joinery/core';
+import { connection, DomainError, InputErrors, isUuid, readPage, recordEvents, userError, uuidv7, type PageArgs, type UserError } from '@joinery/core';
 import { Prisma, type PrismaClient, type TransferStatus } from './generated/prisma/client';
 import { runIdempotent, unlessDefault } from './idempotency';
 import type { Loaders } from './loaders';
 import type { InventoryTransferModel } from './models';
-import { availableOf, recordEvents, transferEvent, TRANSFER_CANCELLED, TRANSFER_CREATED, TRANSFER_RECEIVED, TRANSFER_SHIPPED } from './stock-events';
+import { availableOf, transferEvent, TRANSFER_CANCELLED, TRANSFER_CREATED, TRANSFER_RECEIVED, TRANSFER_SHIPPED } from './stock-events';
 import { applyLevelChanges, levelKey, lockLevels, type LevelChangeRequest } from './stock-ledger';
 import { bySku, checkLines, checkReferenceAndKey, insufficient, MAX_QUANTITY, requireLocations } from './stock-rules';
 

@@ -1,20 +1,17 @@
 import Decimal from 'decimal.js';
-import { uuidv7, type EventEnvelope } from '@joinery/core';
+import { outboxEvent, recordEvents, uuidv7, type EventEnvelope, type OutboxEvent } from '@joinery/core';
 import type { AutomationRule, CampaignStatus, Prisma } from '../generated/prisma/client';
 import {
   CAMPAIGN_STATUS_CHANGED,
   ORDER_CONFIRMED,
   ORDER_RETURNED,
-  outboxEvent,
   readOrderConfirmed,
   readOrderReturned,
   readStockChanged,
-  recordMarketingEvents,
   RULE_FIRED,
   STOCK_CHANGED,
   STORE_TASK_CREATED,
   type OrderConfirmedFacts,
-  type OutboxInsert,
 } from './automation-events';
 import { periodStart } from './milestone-period';
 
@@ -52,7 +49,7 @@ interface Firing {
 interface ActionOutcome {
   detail: Record<string, unknown>;
   webhookDeliveryId?: string | null;
-  events: OutboxInsert[];
+  events: OutboxEvent[];
 }
 
 /** One rule's milestone counter for one period across a batch of orders. */
@@ -358,7 +355,7 @@ export class AutomationEngine {
       trigger: firing.trigger,
       action: outcome.detail,
     });
-    await recordMarketingEvents(tx, [fired, ...outcome.events]);
+    await recordEvents(tx, [fired, ...outcome.events]);
   }
 
   private async act(tx: Prisma.TransactionClient, rule: AutomationRule, event: EventEnvelope, firing: Firing): Promise<ActionOutcome> {

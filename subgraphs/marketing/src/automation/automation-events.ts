@@ -1,6 +1,3 @@
-import { uuidv7 } from '@joinery/core';
-import type { Prisma } from '../generated/prisma/client';
-
 /** Events the engine reacts to (docs/events.md). */
 export const STOCK_CHANGED = 'inventory.stock_changed';
 export const ORDER_CONFIRMED = 'sales.order_confirmed';
@@ -73,22 +70,3 @@ export function readOrderReturned(payload: Record<string, unknown>): OrderReturn
   return { customerId: customerId || null, refundTotal };
 }
 
-export interface OutboxInsert {
-  id: string;
-  type: string;
-  aggregate: string;
-  payload: Record<string, unknown>;
-}
-
-export function outboxEvent(type: string, aggregate: string, payload: Record<string, unknown>): OutboxInsert {
-  return { id: uuidv7(), type, aggregate, payload };
-}
-
-/** Writes `events` to marketing's outbox in one statement, inside the caller's transaction. */
-export async function recordMarketingEvents(tx: Prisma.TransactionClient, events: OutboxInsert[]): Promise<void> {
-  if (!events.length) return;
-  await tx.$executeRaw`
-    INSERT INTO outbox_events (id, type, aggregate, payload)
-    SELECT event.id, event.type, event.aggregate, event.payload
-    FROM jsonb_to_recordset(${JSON.stringify(events)}::jsonb) AS event(id uuid, type text, aggregate text, payload jsonb)`;
-}

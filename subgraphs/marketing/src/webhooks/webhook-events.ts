@@ -1,4 +1,4 @@
-import { uuidv7 } from '@joinery/core';
+import { outboxEvent, recordEvents } from '@joinery/core';
 import type { Prisma, TouchpointType, WebhookProvider } from '../generated/prisma/client';
 
 export const TOUCHPOINT_RECORDED = 'marketing.touchpoint_recorded';
@@ -29,12 +29,10 @@ export interface WebhookEndpointDisabledPayload {
   disabledAt: string;
 }
 
-/** Writes one event to the outbox inside the caller's transaction. */
-export async function recordMarketingEvent(
+/** Writes one of webhooks' events to marketing's outbox inside the caller's transaction. */
+export function recordMarketingEvent(
   tx: Prisma.TransactionClient,
   event: { type: typeof TOUCHPOINT_RECORDED; aggregate: string; payload: TouchpointRecordedPayload } | { type: typeof WEBHOOK_ENDPOINT_DISABLED; aggregate: string; payload: WebhookEndpointDisabledPayload },
 ): Promise<void> {
-  await tx.$executeRaw`
-    INSERT INTO outbox_events (id, type, aggregate, payload)
-    VALUES (${uuidv7()}::uuid, ${event.type}, ${event.aggregate}, ${JSON.stringify(event.payload)}::jsonb)`;
+  return recordEvents(tx, [outboxEvent(event.type, event.aggregate, event.payload)]);
 }
