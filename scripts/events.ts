@@ -5,10 +5,17 @@
  *   dead-letters --topic <t> --group <g>     a group's dead letters, one JSON line each
  *   redrive --topic <t> --group <g>          put them back on the topic, once the cause is fixed
  */
-import { ConfigError, EVENT_TOPICS, loadEnv, RedisEventBus, runMain } from '@joinery/core';
+import { ConfigError, loadEnv, RedisEventBus, runMain } from '@joinery/core';
+import { SALES_TOPIC } from '@joinery/sales/sales-events';
+import { RETURN_TOPIC, STOCK_TOPIC, TRANSFER_TOPIC } from '../subgraphs/inventory/src/stock-events';
+import { AUTOMATION_CONSUMER, AUTOMATION_TOPICS, MARKETING_TOPIC } from '../subgraphs/marketing/src/automation/automation-consumer';
 
-/** Groups that consume each topic (docs/events.md, "Consumers"), shown even before they first ran. */
-const KNOWN_GROUPS: Record<string, string[]> = { 'inventory.stock': ['marketing.automation'], 'sales.orders': ['marketing.automation'] };
+/** Every topic the subgraphs publish on (docs/events.md). */
+const EVENT_TOPICS = [STOCK_TOPIC, TRANSFER_TOPIC, RETURN_TOPIC, SALES_TOPIC, MARKETING_TOPIC];
+
+/** The consumer groups, by topic (docs/events.md, "Consumers"): shown even before they first ran. */
+const CONSUMERS = [{ name: AUTOMATION_CONSUMER, topics: AUTOMATION_TOPICS }];
+const groupsOf = (topic: string) => CONSUMERS.filter((consumer) => consumer.topics.includes(topic)).map((consumer) => consumer.name);
 
 async function main(): Promise<void> {
   const [command, ...rest] = process.argv.slice(2);
@@ -28,7 +35,7 @@ async function main(): Promise<void> {
   try {
     if (command === 'status') {
       for (const topic of EVENT_TOPICS) {
-        const status = await bus.status(topic, KNOWN_GROUPS[topic]);
+        const status = await bus.status(topic, groupsOf(topic));
         console.log(`${topic}: ${status.length} events in ${bus.keys(topic).stream}`);
         for (const group of status.groups) {
           const oldest = group.oldestPendingMs === null ? '' : ` (oldest ${(group.oldestPendingMs / 1000).toFixed(1)} s)`;

@@ -19,5 +19,4 @@ export * from './events/consumer-group';
 export * from './events/event-consumer';
 export * from './events/replay';
 export * from './events/sql-transactions';
-export * from './events/topics';
 export * from './events/outbox';

@@ -3,7 +3,7 @@ import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { GraphQLError, parse, type GraphQLFormattedError } from 'graphql';
-import { serveGraphQL, type GraphQLService } from './http/graphql-http';
+import { serveGraphQL, type GraphQLHttpOptions, type GraphQLService } from './http/graphql-http';
 import { actorOf } from './identity/actor';
 
 /** `{ typeDefs, resolvers }` as @apollo/subgraph 2.14 (the last supporting Node 20) takes it. */
@@ -16,6 +16,8 @@ export interface SubgraphServerOptions<TContext extends BaseContext> {
   resolvers: unknown;
   /** Builds a request's context: fresh DataLoaders per request; `actor` is who the request names (see actor.ts). */
   createContext: (request: { actor: string }) => TContext;
+  /** POST routes beside GraphQL (e.g. inbound webhooks), by path; a path ending in `/*` matches below it. */
+  postRoutes?: GraphQLHttpOptions<TContext>['postRoutes'];
 }
 
 export interface SubgraphServer extends GraphQLService {
@@ -81,5 +83,5 @@ export async function buildSubgraphServer<TContext extends BaseContext>(options:
     ],
   });
   await apollo.start();
-  return { name: options.name, apollo, ...serveGraphQL(options.name, { server: apollo, context: async (request) => options.createContext({ actor: actorOf(request) }) }) };
+  return { name: options.name, apollo, ...serveGraphQL(options.name, { server: apollo, context: async (request) => options.createContext({ actor: actorOf(request) }), postRoutes: options.postRoutes }) };
 }

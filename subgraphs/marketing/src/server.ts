@@ -45,8 +45,8 @@ export async function buildMarketingSubgraph(deps: {
     schemaPath: MARKETING_SCHEMA_PATH,
     resolvers,
     createContext: ({ actor }) => createContext(prisma, deps.inventory, actor),
+    postRoutes: { [`${ENGAGEMENT_PATH_PREFIX}*`]: engagementWebhookRoute(prisma) },
   });
-  server.addPostRoute?.(`${ENGAGEMENT_PATH_PREFIX}*`, engagementWebhookRoute(prisma));
   const webhookWorker = deps.webhooks ? new WebhookWorker({ ...deps.webhooks, prisma }) : undefined;
   webhookWorker?.start();
   const relay = deps.bus ? new OutboxRelay({ name: 'marketing', database: deps.database, bus: deps.bus, topicOf: () => MARKETING_TOPIC, pollIntervalMs: deps.relayPollIntervalMs }) : undefined;

@@ -79,18 +79,18 @@ export async function buildSalesSubgraph(deps: SalesDependencies): Promise<Sales
     timer = setInterval(async () => {
       if (sweeping) return;
       sweeping = true;
-      try {
+      // Each sweep on its own: a failing sale sweep does not stop the returns from being resumed.
+      await sweep('sales', async () => {
         const outcome = await recorder.resumePending(deps.recoveryIntervalMs!);
         if (outcome.confirmed || outcome.rejected) console.log(JSON.stringify({ level: 'info', service: 'sales', msg: 'resumed pending sales', ...outcome }));
         if (outcome.stillPending) console.warn(JSON.stringify({ level: 'warn', service: 'sales', msg: 'sales still pending after a retry; will try again', ...outcome }));
+      });
+      await sweep('returns', async () => {
         const returned = await returns.resumePending(deps.recoveryIntervalMs!);
         if (returned.completed || returned.rejected) console.log(JSON.stringify({ level: 'info', service: 'sales', msg: 'resumed pending returns', ...returned }));
         if (returned.stillPending) console.warn(JSON.stringify({ level: 'warn', service: 'sales', msg: 'returns still pending after a retry; will try again', ...returned }));
-      } catch (error) {
-        console.error(JSON.stringify({ level: 'error', service: 'sales', msg: 'sale recovery failed', error: String(error) }));
-      } finally {
-        sweeping = false;
-      }
+      });
+      sweeping = false;
     }, deps.recoveryIntervalMs);
     timer.unref();
   }
@@ -113,4 +113,13 @@ export async function buildSalesSubgraph(deps: SalesDependencies): Promise<Sales
 
 export function openSalesDatabase(target: DatabaseTarget): Promise<Database> {
   return openDatabase(target, SALES_MIGRATIONS);
+}
+
+/** Runs one recovery sweep, logging (not throwing) what went wrong with it. */
+async function sweep(what: string, run: () => Promise<void>): Promise<void> {
+  try {
+    await run();
+  } catch (error) {
+    console.error(JSON.stringify({ level: 'error', service: 'sales', msg: `${what} recovery failed`, error: String(error) }));
+  }
 }

@@ -7,8 +7,8 @@ import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { applyMigrations, type MigrationConnection } from './migrate';
 
 export interface SqlConnection {
-  /** `rowCount`: rows a statement inserted, updated or deleted, where the driver reports it. */
-  query(sql: string, params?: unknown[]): Promise<{ rows: Record<string, unknown>[]; rowCount?: number | null; affectedRows?: number }>;
+  /** `rowCount`: rows a statement inserted, updated or deleted. */
+  query(sql: string, params?: unknown[]): Promise<{ rows: Record<string, unknown>[]; rowCount?: number | null }>;
 }
 
 /** A connection of its own, held until `close`: for session advisory locks and LISTEN. */
@@ -93,7 +93,13 @@ export async function openDatabase(target: DatabaseTarget, migrationsDir: string
     await applyMigrations(connection, migrationsDir, null);
     return {
       target,
-      withConnection: (fn) => fn({ query: (sql, params) => client.query<Record<string, unknown>>(sql, params) }),
+      withConnection: (fn) =>
+        fn({
+          query: async (sql, params) => {
+            const { rows, affectedRows } = await client.query<Record<string, unknown>>(sql, params);
+            return { rows, rowCount: affectedRows };
+          },
+        }),
       async openSession() {
         const unlisten: (() => Promise<void>)[] = [];
         return {

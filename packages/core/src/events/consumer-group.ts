@@ -31,8 +31,6 @@ export interface ConsumeOptions {
 }
 
 export interface Consumption {
-  /** Events this member acknowledged. */
-  readonly handled: number;
   /** Stops reading, lets the event in hand finish, and leaves what it has not acknowledged pending. */
   stop(): Promise<void>;
 }

@@ -162,9 +162,6 @@ export class RedisEventBus implements EventBus {
     const member = await RedisConsumerGroupMember.join(client, this.keys(topic), options);
     this.members.add(member);
     return {
-      get handled() {
-        return member.handled;
-      },
       stop: async () => {
         this.members.delete(member);
         await member.stop();

@@ -74,7 +74,6 @@ export interface RunningConsumer {
   readonly applied: number;
   /** Events skipped as already handled. */
   readonly duplicates: number;
-  readonly members: Consumption[];
   stop(): Promise<void>;
 }
 
@@ -113,7 +112,6 @@ export async function startConsumer<Tx extends RawSql>(
     get duplicates() {
       return counts.duplicates;
     },
-    members,
     async stop() {
       await Promise.all(members.map((member) => member.stop()));
     },

@@ -12,7 +12,6 @@ interface Pending {
 interface Member {
   options: ConsumeOptions;
   active: boolean;
-  handled: number;
 }
 
 /**
@@ -181,14 +180,11 @@ class Group {
   }
 
   join(options: ConsumeOptions): Consumption {
-    const member: Member = { options: { consumer: defaultConsumerName(), ...options }, active: true, handled: 0 };
+    const member: Member = { options: { consumer: defaultConsumerName(), ...options }, active: true };
     this.members.push(member);
     this.kick();
     const group = this;
     return {
-      get handled() {
-        return member.handled;
-      },
       async stop() {
         member.active = false;
         const index = group.members.indexOf(member);
@@ -269,7 +265,6 @@ class Group {
     try {
       await member.options.handler(event);
       this.pending.delete(entry.offset);
-      member.handled += 1;
     } catch (error) {
       entry.lastError = errorText(error);
       logHandlerFailure(this.name, event, entry.attempts, error);

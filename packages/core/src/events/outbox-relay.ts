@@ -1,5 +1,6 @@
 import type { Database, SqlSession } from '../db/database';
 import type { EventBus, EventEnvelope } from './event-bus';
+import { OUTBOX_COLUMNS, toEnvelope, type OutboxRow } from './outbox';
 
 export interface OutboxRelayOptions {
   /** Which subgraph's outbox: names the relay in logs and its leadership lock. */
@@ -23,19 +24,6 @@ export interface OutboxRelayOptions {
   /** How long the outbox must stay empty before the leader counts as idle again, in ms. Default 1000. */
   idleAfterMs?: number;
 }
-
-interface OutboxRow {
-  seq: string;
-  id: string;
-  type: string;
-  version: number;
-  aggregate: string;
-  payload: Record<string, unknown>;
-  occurred_at: Date | string;
-  recorded_at: Date | string;
-}
-
-const iso = (value: Date | string) => (value instanceof Date ? value : new Date(value)).toISOString();
 
 /**
  * Publishes the events a subgraph recorded in its `outbox_events` table, in the order they were
@@ -147,14 +135,14 @@ export class OutboxRelay {
     for (;;) {
       this.pending = false;
       const { rows } = await this.session!.query(
-        `SELECT seq::text AS seq, id::text AS id, type, version, aggregate, payload, occurred_at, recorded_at
+        `SELECT ${OUTBOX_COLUMNS}
          FROM outbox_events WHERE published_at IS NULL ORDER BY seq LIMIT $1`,
         [this.batchSize],
       );
       if (!rows.length) return;
       const byTopic = new Map<string, EventEnvelope[]>();
       for (const row of rows as unknown as OutboxRow[]) {
-        const event: EventEnvelope = { id: row.id, type: row.type, version: row.version, aggregate: row.aggregate, occurredAt: iso(row.occurred_at), recordedAt: iso(row.recorded_at), payload: row.payload };
+        const event = toEnvelope(row);
         const topic = this.options.topicOf(event);
         byTopic.set(topic, [...(byTopic.get(topic) ?? []), event]);
       }

@@ -32,7 +32,6 @@ const BLOCK_MS = 1_000;
  * joined are delivered too (as far as the stream retains them).
  */
 export class RedisConsumerGroupMember implements Consumption {
-  handled = 0;
   private running = true;
   private killed = false;
   private loop: Promise<void> | undefined;
@@ -163,7 +162,6 @@ export class RedisConsumerGroupMember implements Consumption {
     }
     if (this.killed) return true;
     await this.client.xAck(this.keys.stream, this.options.group, messages.map((message) => message.id));
-    this.handled += messages.length;
     return true;
   }
 
@@ -188,7 +186,6 @@ export class RedisConsumerGroupMember implements Consumption {
     }
     if (this.killed) return;
     await this.client.multi().xAck(this.keys.stream, this.options.group, message.id).hDel(this.keys.errors(this.options.group), message.id).exec();
-    this.handled += 1;
   }
 
   /** Takes over events left unacknowledged too long; those delivered too often become dead letters. */

@@ -1,6 +1,7 @@
 import type { SqlConnection } from '../db/database';
 import type { EventEnvelope } from './event-bus';
 import { handleOnce, type EventConsumer, type RawSql, type TransactionRunner } from './event-consumer';
+import { OUTBOX_COLUMNS, toEnvelope, type OutboxRow } from './outbox';
 
 /** A subgraph's outbox read as the permanent record of its events (published rows are kept). */
 export interface OutboxSource {
@@ -11,31 +12,16 @@ export interface OutboxSource {
   topicOf: (event: EventEnvelope) => string;
 }
 
-interface OutboxRow {
-  seq: string;
-  id: string;
-  type: string;
-  version: number;
-  aggregate: string;
-  payload: Record<string, unknown>;
-  occurred_at: Date | string;
-  recorded_at: Date | string;
-}
-
-const iso = (value: Date | string) => (value instanceof Date ? value : new Date(value)).toISOString();
-
 /** Reads one outbox in write order, a page at a time. */
 async function* outboxEvents(source: OutboxSource, pageSize: number): AsyncGenerator<EventEnvelope> {
   let after = '0';
   for (;;) {
     const { rows } = await source.connection.query(
-      `SELECT seq::text AS seq, id::text AS id, type, version, aggregate, payload, occurred_at, recorded_at
+      `SELECT ${OUTBOX_COLUMNS}
        FROM outbox_events WHERE seq > $1::bigint ORDER BY seq LIMIT $2`,
       [after, pageSize],
     );
-    for (const row of rows as unknown as OutboxRow[]) {
-      yield { id: row.id, type: row.type, version: row.version, aggregate: row.aggregate, occurredAt: iso(row.occurred_at), recordedAt: iso(row.recorded_at), payload: row.payload };
-    }
+    for (const row of rows as unknown as OutboxRow[]) yield toEnvelope(row);
     if (rows.length < pageSize) return;
     after = (rows[rows.length - 1] as unknown as OutboxRow).seq;
   }

@@ -13,7 +13,7 @@ export function sqlTransactions(database: Database): TransactionRunner<RawSql> {
         const tx: RawSql = {
           async $executeRaw(strings, ...values) {
             const result = await connection.query(toSql(strings), values);
-            return result.affectedRows ?? result.rowCount ?? result.rows.length;
+            return result.rowCount ?? result.rows.length;
           },
           async $queryRaw<T>(strings: TemplateStringsArray, ...values: unknown[]) {
             return (await connection.query(toSql(strings), values)).rows as T;

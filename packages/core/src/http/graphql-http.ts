@@ -44,22 +44,13 @@ export interface GraphQLService {
   listen(port: number, host?: string): Promise<string>;
   /** Closes the HTTP server and its connections, then stops Apollo. */
   stop(): Promise<void>;
-  /**
-   * Adds a POST route beside GraphQL (see `postRoutes`), for a service built elsewhere (e.g. by
-   * buildSubgraphServer). Present on every service serveGraphQL makes.
-   */
-  addPostRoute?(path: string, handler: HttpRouteHandler): void;
 }
 
 /** Serves a started ApolloServer at /graphql, with GET /health answering for `name`. */
 export function serveGraphQL<TContext extends BaseContext>(name: string, options: GraphQLHttpOptions<TContext>): GraphQLService {
-  const postRoutes: Record<string, HttpRouteHandler> = { ...options.postRoutes };
-  const http = createGraphQLHttpServer({ ...options, routes: { ...options.routes, '/health': healthRoute(name) }, postRoutes });
+  const http = createGraphQLHttpServer({ ...options, routes: { ...options.routes, '/health': healthRoute(name) } });
   return {
     http,
-    addPostRoute(path, handler) {
-      postRoutes[path] = handler;
-    },
     listen: (port, host = '127.0.0.1') => listen(http, port, host, options.path),
     async stop() {
       await closeServer(http);

@@ -14,17 +14,10 @@ import {
   type OrderConfirmedFacts,
 } from './automation-events';
 import { periodStart } from './milestone-period';
+import type { WebhookDeliveryRequest } from '../webhooks/enqueue';
 
 /** A webhook the SEND_WEBHOOK action asks to deliver; `eventId` is the firing's id, so a receiver can drop repeats. */
-export interface WebhookRequest {
-  endpointId: string;
-  eventId: string;
-  /** `automation.<trigger kind in lower case>`, e.g. `automation.stock_at_or_below`. */
-  eventType: string;
-  /** ISO 8601: when the triggering event occurred. */
-  occurredAt: string;
-  data: Record<string, unknown>;
-}
+export type WebhookRequest = WebhookDeliveryRequest;
 
 export interface AutomationEngineDeps {
   /**
@@ -96,7 +89,7 @@ export class AutomationEngine {
     if (!relevant.length) return;
     const rules = await tx.automationRule.findMany({ where: { deletedAt: null }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
     // Consecutive orders are counted together: one statement for their customers, one for their milestones.
-    let orders: { event: EventEnvelope; live: AutomationRule[] }[] = [];
+    const orders: { event: EventEnvelope; live: AutomationRule[] }[] = [];
     for (const event of relevant) {
       const occurredAt = new Date(event.occurredAt);
       if (Number.isNaN(occurredAt.getTime())) {
@@ -113,7 +106,6 @@ export class AutomationEngine {
       else await this.onOrderReturned(tx, event);
     }
     if (orders.length) await this.onOrdersConfirmed(tx, orders);
-    orders = [];
   }
 
   /**

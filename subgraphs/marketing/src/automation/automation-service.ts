@@ -1,7 +1,8 @@
 import DataLoader from 'dataloader';
 import { createOnce } from '../create-once';
-import { groupBesides, pageKey } from '../page-batching';
 import {
+  groupBesides,
+  pageKey,
   connection,
   DomainError,
   graphQLError,

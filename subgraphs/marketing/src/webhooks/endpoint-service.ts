@@ -1,7 +1,6 @@
 import DataLoader from 'dataloader';
 import { createOnce } from '../create-once';
-import { groupBesides, pageKey } from '../page-batching';
-import { connection, DomainError, InputErrors, isInstantAndUuid, isUuid, readPage, userError, uuidv7, type PageArgs } from '@joinery/core';
+import { groupBesides, pageKey, connection, DomainError, InputErrors, isInstantAndUuid, isUuid, readPage, userError, uuidv7, type PageArgs } from '@joinery/core';
 import { Prisma, type PrismaClient, type WebhookAttempt, type WebhookDelivery, type WebhookDeliveryStatus, type WebhookEndpoint, type WebhookProvider } from '../generated/prisma/client';
 import { generateWebhookSecret } from './signature';
 

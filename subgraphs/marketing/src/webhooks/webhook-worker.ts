@@ -245,7 +245,9 @@ export class WebhookWorker {
           UPDATE webhook_deliveries SET attempt_count = ${number}, last_attempt_at = ${result.attemptedAt}, status = 'SUCCEEDED', next_attempt_at = NULL,
             claimed_until = CASE WHEN claim_token = ${token}::uuid THEN NULL ELSE claimed_until END
           WHERE id = ${delivery.id}::uuid`;
-        await tx.$executeRaw`UPDATE webhook_endpoints SET consecutive_failures = 0, failing_since = NULL WHERE id = ${endpoint.id}::uuid`;
+        // Written only when there is a streak to end: most successes follow successes.
+        await tx.$executeRaw`UPDATE webhook_endpoints SET consecutive_failures = 0, failing_since = NULL
+          WHERE id = ${endpoint.id}::uuid AND (consecutive_failures <> 0 OR failing_since IS NOT NULL)`;
         return null;
       }
       if (owner) {
