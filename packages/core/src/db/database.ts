@@ -119,10 +119,12 @@ export async function openDatabase(target: DatabaseTarget, migrationsDir: string
     };
   }
   const schema = quoteIdent(target.schema);
+  // TimeZone=UTC: Prisma's adapters send Dates without an offset, which PostgreSQL would read in
+  // the server's default zone.
   const pool = new pg.Pool({
     connectionString: target.url,
     max: target.poolSize ?? 10,
-    options: `-c search_path=${schema}`,
+    options: `-c search_path=${schema} -c TimeZone=UTC`,
   });
   const client = await pool.connect();
   try {
@@ -155,7 +157,7 @@ export async function openDatabase(target: DatabaseTarget, migrationsDir: string
     async openSession() {
       // keepAlive: a leader cut off by the network loses its connection, and so its lock, in
       // minutes rather than hours, letting a standby take over.
-      const client = new pg.Client({ connectionString: target.url, options: `-c search_path=${schema}`, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
+      const client = new pg.Client({ connectionString: target.url, options: `-c search_path=${schema} -c TimeZone=UTC`, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
       const notifyHandlers = new Map<string, () => void>();
       let lost: ((error: Error) => void) | undefined;
       client.on('notification', (message) => notifyHandlers.get(message.channel)?.());
