@@ -44,10 +44,11 @@ function expectedType(field: DmmfField, enumDbNames: Map<string, string>): strin
   if (field.kind === 'enum') base = enumDbNames.get(field.type)!;
   else {
     const native = field.nativeType;
-    const byNative: Record<string, string> = { Uuid: 'uuid', Char: 'bpchar', Timestamptz: 'timestamptz', Decimal: 'numeric' };
+    const byNative: Record<string, string> = { Uuid: 'uuid', Char: 'bpchar', Timestamptz: 'timestamptz', Decimal: 'numeric', Date: 'date' };
     const byScalar: Record<string, string> = { String: 'text', Int: 'int4', BigInt: 'int8', Boolean: 'bool', DateTime: 'timestamp', Decimal: 'numeric', Json: 'jsonb', Float: 'float8' };
     base = native ? byNative[native[0]] ?? native[0].toLowerCase() : byScalar[field.type];
-    const args = native?.[1]?.length ? native[1] : field.type === 'DateTime' ? ['3'] : field.type === 'Decimal' ? ['65', '30'] : [];
+    // A date (@db.Date) has no precision; timestamps default to Prisma's 3.
+    const args = native?.[1]?.length ? native[1] : field.type === 'DateTime' && base !== 'date' ? ['3'] : field.type === 'Decimal' ? ['65', '30'] : [];
     if (args.length) base += `(${args.join(',')})`;
   }
   return field.isList ? `_${base}` : base;

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { ACTOR_HEADER, SubgraphResponseError, SubgraphUnavailableError, userError, type InventoryDirectory, type UserError } from '@joinery/core';
+import { ACTOR_HEADER, SubgraphResponseError, SubgraphUnavailableError, userError, type UserError } from '@joinery/core';
+import type { LocationFacts } from './location-directory';
+import type { SaleCatalogue } from './sale-catalogue';
 import type { SalesDependencies } from './server';
 import type { RestockInput } from './stock-restocker';
 
@@ -9,8 +11,9 @@ import type { RestockInput } from './stock-restocker';
  * restocker that records what it was asked and can be made unreachable or made to answer with errors.
  */
 export function fakeOwners() {
-  const locations = new Set<string>();
+  const locations = new Map<string, LocationFacts>();
   const prices = new Map<string, string>();
+  const categories = new Map<string, string>();
   const state = {
     /** Skus the allocator refuses as out of stock. */
     outOfStock: new Set<string>(),
@@ -20,16 +23,20 @@ export function fakeOwners() {
     failedRestocks: [] as string[],
     allocated: [] as { orderId: string; actor: string | undefined }[],
   };
-  const inventory: InventoryDirectory = {
+  const inventory: SaleCatalogue = {
     async lookup({ locationIds = [], skus = [] }) {
+      const known = skus.filter((sku) => prices.has(sku));
       return {
         missingLocations: locationIds.filter((id) => !locations.has(id.toLowerCase())),
-        prices: new Map(skus.flatMap((sku) => (prices.has(sku) ? [[sku, prices.get(sku)!] as const] : []))),
+        timezones: new Map(locationIds.flatMap((id) => (locations.has(id.toLowerCase()) ? [[id, locations.get(id.toLowerCase())!.timezone] as const] : []))),
+        prices: new Map(known.map((sku) => [sku, prices.get(sku)!])),
+        categories: new Map(known.map((sku) => [sku, categories.get(sku)!])),
       };
     },
   };
-  const deps: Pick<SalesDependencies, 'inventory' | 'allocator' | 'restocker' | 'campaigns'> = {
+  const deps: Pick<SalesDependencies, 'inventory' | 'locations' | 'allocator' | 'restocker' | 'campaigns'> = {
     inventory,
+    locations: { all: async () => [...locations.values()] },
     allocator: {
       async allocate(input, options) {
         const refused: UserError[] = input.lines.flatMap((line, index) =>
@@ -58,13 +65,15 @@ export function fakeOwners() {
   return {
     deps,
     state,
-    location(): string {
+    /** A location inventory knows; default an Oslo store. */
+    location(facts: Partial<Omit<LocationFacts, 'id'>> = {}): string {
       const id = randomUUID();
-      locations.add(id);
+      locations.set(id, { id, kind: 'STORE', region: 'Oslo', timezone: 'Europe/Oslo', ...facts });
       return id;
     },
-    product(sku: string, price: string): string {
+    product(sku: string, price: string, category = 'sofas'): string {
       prices.set(sku, price);
+      categories.set(sku, category);
       return sku;
     },
   };

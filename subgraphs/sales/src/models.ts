@@ -17,13 +17,6 @@ export interface SalesSummaryModel {
   netRevenue: string;
 }
 
-export interface CampaignPerformanceModel {
-  orderCount: number;
-  unitsSold: number;
-  revenue: string;
-  byLocation: { location: LocationRef; orderCount: number; unitsSold: number; revenue: string }[];
-}
-
 export interface SalesReturnLineModel {
   product: ProductRef;
   quantity: number;
@@ -41,4 +34,33 @@ export interface SalesReturnModel {
   reason: string | null;
   createdBy: string;
   createdAt: Date;
+}
+
+export interface SalesReportMetricsModel {
+  orderCount: number;
+  unitsSold: number;
+  revenue: string;
+  discount: string;
+  averageOrderValue: string;
+}
+
+/** Dimensions not grouped by are null; dates are YYYY-MM-DD in the location's time zone. */
+export interface SalesReportRowModel extends SalesReportMetricsModel {
+  location: LocationRef | null;
+  region: string | null;
+  channel: 'STORE' | 'WAREHOUSE' | 'ONLINE' | null;
+  day: string | null;
+  week: string | null;
+  month: string | null;
+  category: string | null;
+  product: ProductRef | null;
+}
+
+export interface SalesReportModel {
+  rows: SalesReportRowModel[];
+  totals: SalesReportMetricsModel;
+  from: Date;
+  to: Date;
+  asOf: Date;
+  source: 'ROLLUP' | 'ORDER_LINES';
 }

@@ -7,6 +7,8 @@ import { buildMarketingSubgraph, openMarketingDatabase, type MarketingSubgraph }
 import { buildRouter, readSupergraph, type Router } from '@joinery/router';
 import { buildSalesSubgraph, openSalesDatabase, type SalesSubgraph } from '@joinery/sales';
 import { createCampaignDirectory } from '@joinery/sales/campaign-directory';
+import { createLocationDirectory } from '@joinery/sales/location-directory';
+import { createSaleCatalogue } from '@joinery/sales/sale-catalogue';
 import { createStockAllocator, type StockAllocator } from '@joinery/sales/stock-allocator';
 import { createStockRestocker } from '@joinery/sales/stock-restocker';
 import { startStack, type Stack } from '@joinery/stack';
@@ -48,6 +50,12 @@ function client(endpoint: () => string) {
     },
     async order(id: string) {
       return (await ok(`query($id: ID!) { order(id: $id) { id unitCount location { id } lines { product { sku } quantity } } }`, { id })).order;
+    },
+    /** salesReport's totals at one location over the last 30 days (read from the daily rollups). */
+    async reportTotals(locationId: string) {
+      const report = (await ok(`query($l: [ID!]) { salesReport(filter: { locationIds: $l }, groupBy: [LOCATION]) { totals { orderCount unitsSold revenue } source } }`, { l: [locationId] })).salesReport;
+      expect(report.source).toBe('ROLLUP');
+      return report.totals;
     },
   };
 }
@@ -93,6 +101,8 @@ describe.each(backends())('recordSale through the router on $name', (backend) =>
     const saleReferences = stock.movements.filter((movement) => movement.reason === 'SALE').map((movement) => movement.reference);
     expect(new Set(saleReferences)).toEqual(new Set(sold.map((payload) => payload.order.id)));
     expect(await api.orderCount([locationId])).toBe(10);
+    // Ten confirmations upserting the same rollup row at once: none lost.
+    expect(await api.reportTotals(locationId)).toEqual({ orderCount: 10, unitsSold: 10, revenue: '1490.00' });
   });
 
   it('refuses a sale as a whole when one line would oversell, naming that sku, requested and available', async () => {
@@ -161,6 +171,7 @@ describe.each(backends())('recordSale through the router on $name', (backend) =>
       expect(stock.onHand).toBe(8);
       expect(stock.movements.filter((movement) => movement.reason === 'SALE')).toHaveLength(1);
       expect(await api.orderCount([locationId])).toBe(1);
+      expect(await api.reportTotals(locationId)).toEqual({ orderCount: 1, unitsSold: 2, revenue: '178.00' });
     });
   });
 
@@ -295,7 +306,8 @@ describe.each(backends())('recordSale interrupted between order and stock on $na
     };
     sales = await buildSalesSubgraph({
       database: salesDb,
-      inventory: directory,
+      inventory: createSaleCatalogue(inventoryClient),
+      locations: createLocationDirectory(inventoryClient),
       allocator,
       restocker: createStockRestocker(inventoryClient),
       campaigns: createCampaignDirectory(createSubgraphClient('marketing', marketingUrl, 5_000)),
@@ -364,6 +376,9 @@ describe.each(backends())('recordSale interrupted between order and stock on $na
     expect(stock.onHand).toBe(3);
     expect(stock.movements.filter((movement) => movement.reason === 'SALE')).toEqual([{ delta: -2, reason: 'SALE', reference: pending.id }]);
     expect(await api.orderCount()).toBe(ordersBefore + 1);
+    // And once in the daily rollups salesReport reads, whichever path confirmed it.
+    const rollups = await sales!.prisma.salesDailyRollup.findMany({ where: { locationId } });
+    expect(rollups.map((day) => [day.orderCount, day.unitCount, day.revenue.toFixed(2)])).toEqual([[1, 2, '1000.00']]);
   });
 
   it('rejects a pending sale whose stock ran out meanwhile, keeps it invisible, and answers its retry with INSUFFICIENT_STOCK', async () => {
@@ -383,6 +398,7 @@ describe.each(backends())('recordSale interrupted between order and stock on $na
     expect((await sales!.prisma.salesOrder.findUniqueOrThrow({ where: { id: pending.id } })).status).toBe('REJECTED');
     expect(await api.order(pending.id)).toBeNull();
     expect(await api.orderCount()).toBe(ordersBefore);
+    expect(await sales!.prisma.salesDailyRollup.count({ where: { locationId } })).toBe(0);
     const stock = await api.stock(locationId, sku);
     expect(stock.onHand).toBe(0);
     expect(stock.movements.map((movement) => movement.reason)).toEqual(['SHRINKAGE', 'RECEIVED']);

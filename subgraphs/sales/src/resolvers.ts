@@ -1,12 +1,16 @@
 import { mutationPayload, scalarResolvers } from '@joinery/core';
+import { DateScalar, SalesDecimalScalar } from './scalars';
 import type { Resolvers } from './generated/resolvers-types';
 
 /** Thin: each resolver translates GraphQL to one service call. */
 export const resolvers: Resolvers = {
   ...scalarResolvers,
+  Decimal: SalesDecimalScalar,
+  Date: DateScalar,
   Query: {
     order: (_root, { id }, { orders }) => orders.order(id),
     orders: (_root, args, { orders }) => orders.list(args, args.filter ?? {}),
+    salesReport: (_root, { filter, groupBy }, { reports }) => reports.report(filter ?? {}, groupBy),
   },
   Mutation: {
     recordSale: (_root, { input }, { sales, actor }) => mutationPayload(() => sales.record(input, actor)),
@@ -34,9 +38,5 @@ export const resolvers: Resolvers = {
   Product: {
     __resolveReference: (reference) => ({ sku: reference.sku }),
     salesSummary: (product, range, { summaries }) => summaries.product(product.sku, range),
-  },
-  Campaign: {
-    __resolveReference: (reference) => ({ id: reference.id }),
-    performance: (campaign, range, { summaries }) => summaries.campaign(campaign.id, range),
   },
 };

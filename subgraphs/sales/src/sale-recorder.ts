@@ -8,11 +8,12 @@ import {
   SubgraphUnavailableError,
   userError,
   uuidv7,
-  type InventoryDirectory,
   type UserError,
 } from '@joinery/core';
 import { Prisma, type PaymentMethod, type PrismaClient, type SalesOrder } from './generated/prisma/client';
 import type { CampaignDirectory } from './campaign-directory';
+import type { SaleCatalogue } from './sale-catalogue';
+import { rollupUpserts } from './sales-rollups';
 import { ORDER_CONFIRMED, outboxInsertFrom, type OrderConfirmedPayload } from './sales-events';
 import type { StockAllocator } from './stock-allocator';
 
@@ -33,8 +34,11 @@ export interface RecordSaleInput {
 /** The validated sale as stored on the order, enough to finish it after a crash. */
 interface SaleRequest {
   locationId: string;
-  /** Prices fixed when the sale was recorded; lineTotal = quantity × unitPrice − discount. */
-  lines: { sku: string; quantity: number; unitPrice: string; discount: string; lineTotal: string }[];
+  /**
+   * Prices fixed when the sale was recorded; lineTotal = quantity × unitPrice − discount. The
+   * category is the product's then (absent on orders recorded before it was kept).
+   */
+  lines: { sku: string; quantity: number; unitPrice: string; discount: string; lineTotal: string; category?: string }[];
   /** Who recorded the sale, forwarded to inventory when the sale is finished (absent on older orders). */
   actor?: string;
 }
@@ -49,7 +53,7 @@ interface SaleRequest {
 export class SaleRecorder {
   constructor(
     private readonly prisma: PrismaClient,
-    private readonly inventory: InventoryDirectory,
+    private readonly inventory: SaleCatalogue,
     private readonly allocator: StockAllocator,
     private readonly campaigns: CampaignDirectory,
   ) {}
@@ -63,7 +67,8 @@ export class SaleRecorder {
     const existing = idempotencyKey ? await this.prisma.salesOrder.findUnique({ where: { idempotencyKey: key } }) : null;
     if (existing) return this.replay(existing, hash);
 
-    const request: SaleRequest = { ...(await this.resolve(input)), actor };
+    const { timezone, ...resolved } = await this.resolve(input);
+    const request: SaleRequest = { ...resolved, actor };
     const lines = request.lines;
     const subtotal = lines.reduce((sum, line) => sum.plus(new Decimal(line.unitPrice).times(line.quantity)), new Decimal(0));
     const discountTotal = lines.reduce((sum, line) => sum.plus(line.discount), new Decimal(0));
@@ -82,6 +87,7 @@ export class SaleRecorder {
           discountTotal: discountTotal.toFixed(2),
           totalAmount: subtotal.minus(discountTotal).toFixed(2),
           unitCount: lines.reduce((sum, line) => sum + line.quantity, 0),
+          locationTimezone: timezone,
           idempotencyKey: key,
           requestHash: hash,
           request: request as unknown as Prisma.InputJsonValue,
@@ -147,22 +153,25 @@ export class SaleRecorder {
       const settled = (await this.prisma.salesOrder.findUnique({ where: { id: order.id } }))!;
       return this.finish(settled);
     }
-    // One statement moves the order to CONFIRMED and writes its lines and its event, or does
-    // nothing if another process (a concurrent retry, the recovery sweep) settled it first.
+    // One statement moves the order to CONFIRMED and writes its lines, its event and its day's
+    // rollups, or does nothing if another process (a concurrent retry, the recovery sweep) settled
+    // it first: reports read the rollups and are exact the moment the order commits.
     const lines = request.lines;
     const written = await this.prisma.$executeRaw`
       WITH moved AS (
         UPDATE sales_orders SET status = 'CONFIRMED', updated_at = now()
         WHERE id = ${order.id}::uuid AND status = 'PENDING'
-        RETURNING id, location_id, ordered_at
+        RETURNING id, location_id, ordered_at, location_timezone, campaign_id, unit_count, total_amount, discount_total
       ), event AS (
         ${outboxInsertFrom('moved', { id: uuidv7(), type: ORDER_CONFIRMED, aggregate: order.id, payload: confirmedPayload(order, request) })}
-      )
-      INSERT INTO sales_order_lines (order_id, line_number, sku, quantity, unit_price, discount, line_total, location_id, ordered_at)
-      SELECT moved.id, line.number, line.sku, line.quantity, line.unit_price::numeric, line.discount::numeric, line.total::numeric, moved.location_id, moved.ordered_at
+      ), ${Prisma.raw(rollupUpserts('moved'))}
+      INSERT INTO sales_order_lines (order_id, line_number, sku, quantity, unit_price, discount, line_total, location_id, ordered_at, category, location_timezone, campaign_id)
+      SELECT moved.id, line.number, line.sku, line.quantity, line.unit_price::numeric, line.discount::numeric, line.total::numeric, moved.location_id, moved.ordered_at,
+             line.category, moved.location_timezone, moved.campaign_id
       FROM moved, unnest(${lines.map((_line, index) => index + 1)}::int[], ${lines.map((l) => l.sku)}::text[], ${lines.map((l) => l.quantity)}::int[],
-                         ${lines.map((l) => l.unitPrice)}::text[], ${lines.map((l) => l.discount)}::text[], ${lines.map((l) => l.lineTotal)}::text[])
-        AS line(number, sku, quantity, unit_price, discount, total)`;
+                         ${lines.map((l) => l.unitPrice)}::text[], ${lines.map((l) => l.discount)}::text[], ${lines.map((l) => l.lineTotal)}::text[],
+                         ${lines.map(categoryOf)}::text[])
+        AS line(number, sku, quantity, unit_price, discount, total, category)`;
     if (written > 0) return { ...order, status: 'CONFIRMED' };
     const settled = (await this.prisma.salesOrder.findUnique({ where: { id: order.id } }))!;
     // Someone else settled it first (a concurrent retry or the recovery sweep): answer as they did.
@@ -199,9 +208,12 @@ export class SaleRecorder {
     return orderedAt;
   }
 
-  /** Checks what other subgraphs own (location, products, campaign) before anything is written, and fixes each line's price. */
-  private async resolve(input: RecordSaleInput): Promise<SaleRequest> {
-    let catalogue: Awaited<ReturnType<InventoryDirectory['lookup']>>;
+  /**
+   * Checks what other subgraphs own (location, products, campaign) before anything is written, and
+   * fixes each line's price and category and the location's time zone.
+   */
+  private async resolve(input: RecordSaleInput): Promise<SaleRequest & { timezone: string }> {
+    let catalogue: Awaited<ReturnType<SaleCatalogue['lookup']>>;
     let campaignExists: boolean;
     try {
       [catalogue, campaignExists] = await Promise.all([
@@ -212,7 +224,7 @@ export class SaleRecorder {
       if (error instanceof SubgraphUnavailableError) throw graphQLError('UNAVAILABLE', `${error.message}; nothing was recorded, retry later`);
       throw error;
     }
-    const { prices } = catalogue;
+    const { prices, categories } = catalogue;
     const errors = new InputErrors();
     if (catalogue.missingLocations.length) errors.add(['input', 'locationId'], `No location with id ${input.locationId}`, 'NOT_FOUND');
     if (!campaignExists) errors.add(['input', 'campaignId'], `No campaign with id ${input.campaignId}`, 'NOT_FOUND');
@@ -233,10 +245,11 @@ export class SaleRecorder {
         unitPrice: unitPrice.toFixed(2),
         discount: discount.toFixed(2),
         lineTotal: unitPrice.times(line.quantity).minus(discount).toFixed(2),
+        category: categories.get(line.sku) ?? UNCATEGORIZED,
       };
     });
     errors.throwIfAny();
-    return { locationId: input.locationId, lines };
+    return { locationId: input.locationId, lines, timezone: catalogue.timezones.get(input.locationId) ?? 'UTC' };
   }
 }
 
@@ -254,6 +267,18 @@ function confirmedPayload(order: SalesOrder, request: SaleRequest): OrderConfirm
     discountTotal: new Decimal(order.discountTotal.toString()).toFixed(2),
     totalAmount: new Decimal(order.totalAmount.toString()).toFixed(2),
     unitCount: order.unitCount,
-    lines: request.lines.map(({ sku, quantity, unitPrice, discount, lineTotal }) => ({ sku, quantity, unitPrice, discount, lineTotal })),
+    locationTimezone: order.locationTimezone,
+    lines: request.lines.map((line) => ({
+      sku: line.sku,
+      quantity: line.quantity,
+      unitPrice: line.unitPrice,
+      discount: line.discount,
+      lineTotal: line.lineTotal,
+      category: categoryOf(line),
+    })),
   };
 }
+
+/** What orders recorded before categories were kept (migration 0005) carry. */
+const UNCATEGORIZED = 'uncategorized';
+const categoryOf = (line: SaleRequest['lines'][number]) => line.category ?? UNCATEGORIZED;

@@ -42,9 +42,9 @@ describe.each(backends())('sales.order_confirmed on $name', (backend) => {
   });
 
   it('writes one event carrying the whole order when it is confirmed, and the relay publishes it on sales.orders', async () => {
-    const locationId = owners.location().toUpperCase();
-    const sofa = owners.product('EVT-SOFA', '2499.00');
-    const lamp = owners.product('EVT-LAMP', '89.90');
+    const locationId = owners.location({ timezone: 'America/New_York' }).toUpperCase();
+    const sofa = owners.product('EVT-SOFA', '2499.00', 'sofas');
+    const lamp = owners.product('EVT-LAMP', '89.90', 'lighting');
     const campaignId = '0193c0de-0000-7000-8000-00000000CAFE';
     const result = await sell({
       locationId,
@@ -75,9 +75,10 @@ describe.each(backends())('sales.order_confirmed on $name', (backend) => {
           discountTotal: '250.00',
           totalAmount: '2488.85',
           unitCount: 4,
+          locationTimezone: 'America/New_York',
           lines: [
-            { sku: sofa, quantity: 1, unitPrice: '2499.00', discount: '250.00', lineTotal: '2249.00' },
-            { sku: lamp, quantity: 3, unitPrice: '79.95', discount: '0.00', lineTotal: '239.85' },
+            { sku: sofa, quantity: 1, unitPrice: '2499.00', discount: '250.00', lineTotal: '2249.00', category: 'sofas' },
+            { sku: lamp, quantity: 3, unitPrice: '79.95', discount: '0.00', lineTotal: '239.85', category: 'lighting' },
           ],
         },
       },

@@ -22,7 +22,10 @@ export interface OrderConfirmedPayload {
   discountTotal: string;
   totalAmount: string;
   unitCount: number;
-  lines: { sku: string; quantity: number; unitPrice: string; discount: string; lineTotal: string }[];
+  /** The location's IANA time zone when the order was recorded ('UTC' for orders older than it). */
+  locationTimezone: string;
+  /** `category`: the product's when it was sold ('uncategorized' for orders older than it). */
+  lines: { sku: string; quantity: number; unitPrice: string; discount: string; lineTotal: string; category: string }[];
 }
 
 /** Payload of `sales.order_returned` v1 (docs/events.md). */

@@ -1,34 +1,37 @@
 import { fileURLToPath } from 'node:url';
 import {
   buildSubgraphServer,
-  createInventoryDirectory,
   createSubgraphClient,
   openDatabase,
   OutboxRelay,
   type Database,
   type DatabaseTarget,
   type EventBus,
-  type InventoryDirectory,
   type SubgraphServer,
 } from '@joinery/core';
 import { createCampaignDirectory, type CampaignDirectory } from './campaign-directory';
 import { createContext } from './context';
 import { PrismaClient } from './generated/prisma/client';
+import { createLocationDirectory, type LocationDirectory } from './location-directory';
 import { resolvers } from './resolvers';
 import { ReturnRecorder } from './return-recorder';
+import { createSaleCatalogue, type SaleCatalogue } from './sale-catalogue';
 import { SaleRecorder } from './sale-recorder';
 import { SALES_TOPIC } from './sales-events';
 import { createStockAllocator, type StockAllocator } from './stock-allocator';
 import { createStockRestocker, type StockRestocker } from './stock-restocker';
 
+export { rebuildSalesRollups } from './sales-rollups';
+
 export const SALES_SCHEMA_PATH = fileURLToPath(new URL('../schema.graphql', import.meta.url));
 export const SALES_MIGRATIONS = fileURLToPath(new URL('../../../prisma/sales/migrations', import.meta.url));
 
 /** The sales subgraph's links to the subgraphs that own stock and campaigns, over their GraphQL endpoints. */
-export function connectToOwners(urls: { inventory: string; marketing: string }, timeoutMs: number): Pick<SalesDependencies, 'inventory' | 'allocator' | 'restocker' | 'campaigns'> {
+export function connectToOwners(urls: { inventory: string; marketing: string }, timeoutMs: number): Pick<SalesDependencies, 'inventory' | 'locations' | 'allocator' | 'restocker' | 'campaigns'> {
   const inventory = createSubgraphClient('inventory', urls.inventory, timeoutMs);
   return {
-    inventory: createInventoryDirectory(inventory),
+    inventory: createSaleCatalogue(inventory),
+    locations: createLocationDirectory(inventory),
     allocator: createStockAllocator(inventory),
     restocker: createStockRestocker(inventory),
     campaigns: createCampaignDirectory(createSubgraphClient('marketing', urls.marketing, timeoutMs)),
@@ -37,7 +40,9 @@ export function connectToOwners(urls: { inventory: string; marketing: string }, 
 
 export interface SalesDependencies {
   database: Database;
-  inventory: InventoryDirectory;
+  inventory: SaleCatalogue;
+  /** Locations' current region and kind, for reports grouped by REGION or CHANNEL. */
+  locations: LocationDirectory;
   allocator: StockAllocator;
   restocker: StockRestocker;
   campaigns: CampaignDirectory;
@@ -67,7 +72,7 @@ export async function buildSalesSubgraph(deps: SalesDependencies): Promise<Sales
     name: 'sales',
     schemaPath: SALES_SCHEMA_PATH,
     resolvers,
-    createContext: ({ actor }) => createContext(prisma, { sales: recorder, returns }, actor),
+    createContext: ({ actor }) => createContext(prisma, { sales: recorder, returns, locations: deps.locations }, actor),
   });
   const relay = deps.bus
     ? new OutboxRelay({ name: 'sales', database: deps.database, bus: deps.bus, topicOf: () => SALES_TOPIC, pollIntervalMs: deps.relayPollIntervalMs })

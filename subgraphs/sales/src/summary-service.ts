@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import Decimal from 'decimal.js';
 import { isUuid } from '@joinery/core';
 import { Prisma, type PrismaClient } from './generated/prisma/client';
-import type { CampaignPerformanceModel, SalesSummaryModel } from './models';
+import type { SalesSummaryModel } from './models';
 
 export interface TimeRange {
   from?: Date | null;
@@ -70,7 +70,6 @@ function rangedLoader<V>(load: (ids: string[], range: TimeRange) => Promise<Map<
 export class SummaryService {
   private readonly byLocation: DataLoader<RangedKey, SalesSummaryModel, string>;
   private readonly byProduct: DataLoader<RangedKey, SalesSummaryModel, string>;
-  private readonly byCampaign: DataLoader<RangedKey, CampaignPerformanceModel, string>;
 
   constructor(private readonly prisma: PrismaClient) {
     const toSummaries = (rows: Totals[]) =>
@@ -115,27 +114,6 @@ export class SummaryService {
         ),
       () => summary(0, 0, 0),
     );
-    this.byCampaign = rangedLoader(
-      async (ids, range) => {
-        const rows = await this.prisma.$queryRaw<(Totals & { location_id: string })[]>`
-          SELECT campaign_id::text AS key, location_id::text AS location_id, count(*)::int AS order_count, sum(unit_count)::int AS units, sum(total_amount) AS revenue
-          FROM sales_orders
-          WHERE status = 'CONFIRMED' AND campaign_id = ANY(${ids.filter(isUuid)}::uuid[]) AND ${timeFilter('ordered_at', range)}
-          GROUP BY campaign_id, location_id
-          ORDER BY campaign_id, revenue DESC, location_id`;
-        const performances = new Map<string, CampaignPerformanceModel>();
-        for (const row of rows) {
-          const performance = performances.get(row.key) ?? { orderCount: 0, unitsSold: 0, revenue: '0.00', byLocation: [] };
-          performance.orderCount += row.order_count;
-          performance.unitsSold += row.units;
-          performance.revenue = new Decimal(performance.revenue).plus(row.revenue?.toString() ?? 0).toFixed(2);
-          performance.byLocation.push({ location: { id: row.location_id }, orderCount: row.order_count, unitsSold: row.units, revenue: new Decimal(row.revenue?.toString() ?? 0).toFixed(2) });
-          performances.set(row.key, performance);
-        }
-        return performances;
-      },
-      () => ({ orderCount: 0, unitsSold: 0, revenue: '0.00', byLocation: [] }),
-    );
   }
 
   location(id: string, range: TimeRange): Promise<SalesSummaryModel> {
@@ -144,9 +122,5 @@ export class SummaryService {
 
   product(sku: string, range: TimeRange): Promise<SalesSummaryModel> {
     return this.byProduct.load({ id: sku, ...range });
-  }
-
-  campaign(id: string, range: TimeRange): Promise<CampaignPerformanceModel> {
-    return this.byCampaign.load({ id, ...range });
   }
 }

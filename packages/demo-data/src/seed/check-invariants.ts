@@ -53,12 +53,29 @@ const SALES_RULES: Record<string, string> = {
   'line_total = quantity * unit_price - discount, 0 <= discount <= gross': `
     SELECT count(*) AS n FROM sales_order_lines
     WHERE line_total <> quantity * unit_price - discount OR discount < 0 OR discount > quantity * unit_price`,
-  'lines copy location_id and ordered_at from their order': `
+  'lines copy location_id, ordered_at, location_timezone and campaign_id from their order': `
     SELECT count(*) AS n FROM sales_order_lines l JOIN sales_orders o ON o.id = l.order_id
-    WHERE l.location_id <> o.location_id OR l.ordered_at <> o.ordered_at`,
+    WHERE l.location_id <> o.location_id OR l.ordered_at <> o.ordered_at OR l.location_timezone <> o.location_timezone
+       OR l.campaign_id IS DISTINCT FROM o.campaign_id`,
   'orders are CONFIRMED with a seed idempotency key and no rejection': `
     SELECT count(*) AS n FROM sales_orders
     WHERE status <> 'CONFIRMED' OR idempotency_key <> 'seed-' || id::text OR rejection IS NOT NULL OR request_hash !~ '^[0-9a-f]+$'`,
+  'daily rollups equal a recount of the orders (salesReport reads them)': `
+    SELECT count(*) AS n FROM sales_daily_rollups r
+    FULL JOIN (
+      SELECT location_id, (ordered_at AT TIME ZONE location_timezone)::date AS local_date, location_timezone AS timezone,
+             count(*) AS order_count, sum(unit_count) AS unit_count, sum(total_amount) AS revenue, sum(discount_total) AS discount
+      FROM sales_orders WHERE status = 'CONFIRMED' GROUP BY 1, 2, 3) o USING (location_id, local_date, timezone)
+    WHERE r.order_count IS DISTINCT FROM o.order_count OR r.unit_count IS DISTINCT FROM o.unit_count
+       OR r.revenue IS DISTINCT FROM o.revenue OR r.discount IS DISTINCT FROM o.discount`,
+  'campaign daily rollups equal a recount of the orders that carry a campaign (salesReport filtered by campaign reads them)': `
+    SELECT count(*) AS n FROM sales_daily_campaign_rollups r
+    FULL JOIN (
+      SELECT campaign_id, location_id, (ordered_at AT TIME ZONE location_timezone)::date AS local_date, location_timezone AS timezone,
+             count(*) AS order_count, sum(unit_count) AS unit_count, sum(total_amount) AS revenue, sum(discount_total) AS discount
+      FROM sales_orders WHERE status = 'CONFIRMED' AND campaign_id IS NOT NULL GROUP BY 1, 2, 3, 4) o USING (campaign_id, location_id, local_date, timezone)
+    WHERE r.order_count IS DISTINCT FROM o.order_count OR r.unit_count IS DISTINCT FROM o.unit_count
+       OR r.revenue IS DISTINCT FROM o.revenue OR r.discount IS DISTINCT FROM o.discount`,
 };
 
 const MARKETING_RULES: Record<string, string> = {

@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { DateScalar, SalesDecimalScalar } from './scalars';
+
+describe('Date', () => {
+  it('takes real calendar dates written YYYY-MM-DD and refuses the rest with BAD_USER_INPUT', () => {
+    expect(DateScalar.parseValue('2024-02-29')).toBe('2024-02-29');
+    for (const bad of ['2026-02-29', '2026-13-01', '2026-1-05', '2026-01-05T00:00:00Z', 20260105]) {
+      expect(() => DateScalar.parseValue(bad)).toThrow(expect.objectContaining({ extensions: { code: 'BAD_USER_INPUT' } }));
+    }
+  });
+});
+
+describe('Decimal in sales', () => {
+  it('sends strings with two decimals as they are and everything else through core\'s serializer', () => {
+    expect(SalesDecimalScalar.serialize('-1234.50')).toBe('-1234.50');
+    expect(SalesDecimalScalar.serialize('12')).toBe('12.00');
+    expect(SalesDecimalScalar.serialize('0.125')).toBe('0.13');
+    expect(SalesDecimalScalar.serialize(3)).toBe('3.00');
+    expect(() => SalesDecimalScalar.serialize('12,50')).toThrow();
+  });
+});
