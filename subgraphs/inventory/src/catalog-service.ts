@@ -42,6 +42,23 @@ function isUniqueViolation(error: unknown): boolean {
   return error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
 }
 
+/**
+ * How long a product change waits for a lock. A price or category change revalues the product's
+ * stock in stock_value_rollups and takes a SHARE lock on inventory_levels for it (migration 0005):
+ * from the moment it asks, every stock write at every location queues behind it. Waiting at most
+ * this long bounds that stall, well inside the 5 s transaction timeout of the stock changes queued.
+ */
+export const PRODUCT_LOCK_TIMEOUT_MS = 2_000;
+
+/** PostgreSQL's lock_not_available (55P03), as the driver adapter passes it on. */
+function isLockTimeout(error: unknown): boolean {
+  for (let current: unknown = error, depth = 0; current && depth < 5; current = (current as { cause?: unknown }).cause, depth += 1) {
+    const { code, meta, message } = current as { code?: unknown; meta?: { code?: unknown }; message?: unknown };
+    if (code === '55P03' || meta?.code === '55P03' || (typeof message === 'string' && /lock timeout/i.test(message))) return true;
+  }
+  return false;
+}
+
 /** Locations and products: the catalogue every other subgraph refers to. */
 export class CatalogService {
   constructor(private readonly prisma: PrismaClient, private readonly loaders: Loaders) {}
@@ -140,7 +157,20 @@ export class CatalogService {
     errors.throwIfAny();
     const existing = await this.loaders.product.load(input.sku);
     if (!existing) throw new DomainError(userError('NOT_FOUND', `No product with sku ${input.sku}`, ['input', 'sku']));
-    return { product: await this.prisma.product.update({ where: { sku: input.sku }, data }) };
+    try {
+      const product = await this.prisma.$transaction(async (tx) => {
+        await tx.$executeRaw`SELECT set_config('lock_timeout', ${`${PRODUCT_LOCK_TIMEOUT_MS}ms`}, true)`;
+        return tx.product.update({ where: { sku: input.sku }, data });
+      });
+      return { product };
+    } catch (error) {
+      if (isLockTimeout(error)) {
+        throw new DomainError(userError('UNAVAILABLE',
+          `The change to ${input.sku} waited over ${PRODUCT_LOCK_TIMEOUT_MS / 1000} s for stock changes in flight and was not made, so as not to hold up stock changes at every location; try again`,
+          ['input', 'sku']));
+      }
+      throw error;
+    }
   }
 
   /** For entity references: malformed ids resolve to null rather than reaching SQL. */

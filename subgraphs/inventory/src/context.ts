@@ -1,4 +1,5 @@
 import type { PrismaClient } from './generated/prisma/client';
+import { InventoryAnalytics } from './analytics/inventory-analytics';
 import { createLoaders, type Loaders } from './loaders';
 import { CatalogService } from './catalog-service';
 import { MovementHistory } from './movement-history';
@@ -15,6 +16,7 @@ export interface Context {
   history: MovementHistory;
   transfers: TransferService;
   returns: ReturnsService;
+  analytics: InventoryAnalytics;
 }
 
 /** Per-request context: services share the client, loaders are fresh so nothing is cached across requests. */
@@ -28,5 +30,6 @@ export function createContext(prisma: PrismaClient, actor: string): Context {
     history: new MovementHistory(loaders),
     transfers: new TransferService(prisma, loaders, actor),
     returns: new ReturnsService(prisma, loaders, actor),
+    analytics: new InventoryAnalytics(prisma, loaders),
   };
 }

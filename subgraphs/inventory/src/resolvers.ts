@@ -1,7 +1,18 @@
 import { mutationPayload, scalarResolvers } from '@joinery/core';
+import type { GroupEntities, GroupKeys } from './analytics/analytics-models';
+import type { Context } from './context';
+import type { LocationModel, ProductModel } from './models';
 import type { Resolvers } from './generated/resolvers-types';
 import { availableOf } from './stock-events';
 import { sumShortfall } from './transfer-service';
+
+/** A report row's location and product: attached by the service, loaded here only if it did not. */
+const groupRow = {
+  location: (row: GroupKeys & GroupEntities, _args: unknown, { catalog }: Context) =>
+    (row.location !== undefined ? row.location : row.locationId ? catalog.location(row.locationId) : null),
+  product: (row: GroupKeys & GroupEntities, _args: unknown, { catalog }: Context) =>
+    (row.product !== undefined ? row.product : row.sku ? catalog.product(row.sku) : null),
+};
 
 /** Thin: each resolver translates GraphQL to one service call. */
 export const resolvers: Resolvers = {
@@ -15,6 +26,11 @@ export const resolvers: Resolvers = {
     lowStockAlert: (_root, { id }, { stock }) => stock.recordedLowStockAlert(id),
     transfer: (_root, { id }, { transfers }) => transfers.transfer(id),
     transfers: (_root, args, { transfers }) => transfers.list(args, args.filter ?? {}),
+    inventoryStockValue: (_root, args, { analytics }) => analytics.stockValue(args),
+    inventorySellThrough: (_root, args, { analytics }) => analytics.sellThrough(args),
+    inventoryDaysOfSupply: (_root, args, { analytics }) => analytics.daysOfSupply(args),
+    inventoryStockOuts: (_root, args, { analytics }) => analytics.stockOuts(args),
+    inventorySlowMovers: (_root, args, { analytics }) => analytics.slowMovers(args),
   },
   Mutation: {
     createLocation: (_root, { input }, { catalog }) => mutationPayload(() => catalog.createLocation(input)),
@@ -102,6 +118,14 @@ export const resolvers: Resolvers = {
     origin: async (transfer, _args, { catalog }) => (await catalog.location(transfer.originId))!,
     destination: async (transfer, _args, { catalog }) => (await catalog.location(transfer.destinationId))!,
     shortfall: (transfer) => sumShortfall(transfer.lines),
+  },
+  StockValueRow: groupRow,
+  SellThroughRow: groupRow,
+  DaysOfSupplyRow: groupRow,
+  SlowMoverRow: groupRow,
+  LevelStockOuts: {
+    location: (row, _args, { catalog }) => row.location ?? (catalog.location(row.locationId) as Promise<LocationModel>),
+    product: (row, _args, { catalog }) => row.product ?? (catalog.product(row.sku) as Promise<ProductModel>),
   },
   InventoryTransferLine: {
     product: async (line, _args, { catalog }) => (await catalog.product(line.sku))!,

@@ -61,3 +61,4 @@ export function pendingInventoryMigrations(target: DatabaseTarget): Promise<stri
 }
 
 export { verifyStockLevels, type StockMismatch, type StockVerification } from './stock-verification';
+export { rebuildStockValueRollups } from './analytics/stock-value';

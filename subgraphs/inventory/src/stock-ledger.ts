@@ -65,6 +65,10 @@ export const levelKey = (key: LevelKey) => `${key.locationId.toLowerCase()}|${ke
 export async function lockLevels(tx: Tx, keys: LevelKey[], { create = false } = {}): Promise<Map<string, LockedLevel>> {
   const locations = keys.map((key) => key.locationId.toLowerCase());
   const skus = keys.map((key) => key.sku);
+  // The table lock the UPDATE will need, before any row lock: a price change's SHARE lock
+  // (stock_value_rollups_products, migration 0005) queues every writer that still lacks it, and one
+  // queued while holding level rows deadlocks with a writer in flight that wants those rows.
+  await tx.$executeRaw`LOCK TABLE inventory_levels IN ROW EXCLUSIVE MODE`;
   if (create && keys.length) {
     await tx.$executeRaw`
       INSERT INTO inventory_levels (location_id, sku, on_hand)
