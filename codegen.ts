@@ -16,6 +16,11 @@ const mappers: Record<string, Record<string, string>> = {
     InventoryTransfer: '../models#InventoryTransferModel',
     InventoryTransferLine: '../models#InventoryTransferLineModel',
     InventoryTransferConnection: '../models#Connection<InventoryTransferModel>',
+    StockValueRow: '../analytics/analytics-models#StockValueRowModel',
+    SellThroughRow: '../analytics/analytics-models#SellThroughRowModel',
+    DaysOfSupplyRow: '../analytics/analytics-models#DaysOfSupplyRowModel',
+    LevelStockOuts: '../analytics/analytics-models#LevelStockOutsModel',
+    SlowMoverRow: '../analytics/analytics-models#SlowMoverRowModel',
   },
   sales: {
     SalesOrder: '../models#SalesOrderModel',
@@ -25,7 +30,8 @@ const mappers: Record<string, Record<string, string>> = {
     Location: '../models#LocationRef',
     Product: '../models#ProductRef',
     Campaign: '../models#CampaignRef',
-    CampaignPerformance: '../models#CampaignPerformanceModel',
+    SalesReport: '../models#SalesReportModel',
+    SalesReportRow: '../models#SalesReportRowModel',
   },
   marketing: {
     Campaign: '../models#CampaignModel',
@@ -49,6 +55,14 @@ const mappers: Record<string, Record<string, string>> = {
     EngagementSourceConnection: '../models#Connection<EngagementSourceModel>',
     TouchpointConnection: '../models#Connection<TouchpointModel>',
     InboundWebhookRejectionConnection: '../models#Connection<InboundWebhookRejectionModel>',
+    CampaignPerformance: '../attribution/attribution-models#CampaignPerformanceModel',
+    CampaignComparison: '../attribution/attribution-models#CampaignComparisonModel',
+    CampaignComparisonRow: '../attribution/attribution-models#CampaignComparisonRowModel',
+    CampaignSpendEntry: '../attribution/attribution-models#CampaignSpendEntryModel',
+    CustomerRfm: '../segments/segment-models#CustomerRfmModel',
+    CustomerRfmConnection: '../segments/segment-models#CustomerRfmConnectionModel',
+    CampaignAudienceMember: '../segments/segment-models#CampaignAudienceMemberModel',
+    CampaignAudienceConnection: '../segments/segment-models#CampaignAudienceConnectionModel',
   },
 };
 

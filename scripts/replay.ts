@@ -4,7 +4,8 @@
  * databases the services would use (DATABASE_URL and the *_DATABASE_SCHEMA variables; embedded
  * PGlite under DATA_DIR otherwise). Stop the consumer's service first (on PGlite, the whole stack).
  *
- * Consumers: marketing.automation (milestone counters and customer stats; docs/automation.md).
+ * Consumers: marketing.automation (milestone counters and customer stats; docs/automation.md),
+ * marketing.attribution (order facts, credits and rollups; docs/attribution.md).
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, databaseTarget, loadEnv, replayConsumer, runMain, type Database, type OutboxSource } from '@joinery/core';
@@ -13,12 +14,13 @@ import { openMarketingDatabase } from '@joinery/marketing';
 import { openSalesDatabase } from '@joinery/sales';
 import { SALES_TOPIC } from '@joinery/sales/sales-events';
 import { topicOf as inventoryTopicOf } from '../subgraphs/inventory/src/stock-events';
-import { AUTOMATION_CONSUMER, automationConsumer } from '../subgraphs/marketing/src/automation/automation-consumer';
+import { ATTRIBUTION_CONSUMER, replayAttribution } from '../subgraphs/marketing/src/attribution/attribution-consumer';
+import { AUTOMATION_CONSUMER, automationConsumer, MARKETING_TOPIC } from '../subgraphs/marketing/src/automation/automation-consumer';
 import { AutomationEngine } from '../subgraphs/marketing/src/automation/automation-engine';
 import { PrismaClient } from '../subgraphs/marketing/src/generated/prisma/client';
 import { enqueueWebhookDelivery } from '../subgraphs/marketing/src/webhooks/enqueue';
 
-const CONSUMERS = [AUTOMATION_CONSUMER];
+const CONSUMERS = [AUTOMATION_CONSUMER, ATTRIBUTION_CONSUMER];
 
 const source = (name: string, database: Database, topicOf: OutboxSource['topicOf']): OutboxSource => ({
   name,
@@ -44,12 +46,16 @@ async function main(): Promise<void> {
   const prisma = new PrismaClient({ adapter: marketing.adapter });
   try {
     const started = Date.now();
-    const result = await replayConsumer({
-      db: prisma,
-      consumer: automationConsumer(new AutomationEngine({ enqueueWebhook: enqueueWebhookDelivery })),
-      sources: [source('inventory', inventory, (event) => inventoryTopicOf(event.type)), source('sales', sales, () => SALES_TOPIC)],
-      onProgress: ({ events }) => console.log(`… ${events} events`),
-    });
+    const onProgress = ({ events }: { events: number }) => console.log(`… ${events} events`);
+    const result = consumer === ATTRIBUTION_CONSUMER
+      // Order facts from sales, touchpoint events from marketing's own outbox; credits rebuilt at the end.
+      ? await replayAttribution({ prisma, sources: [source('sales', sales, () => SALES_TOPIC), source('marketing', marketing, () => MARKETING_TOPIC)], onProgress })
+      : await replayConsumer({
+        db: prisma,
+        consumer: automationConsumer(new AutomationEngine({ enqueueWebhook: enqueueWebhookDelivery })),
+        sources: [source('inventory', inventory, (event) => inventoryTopicOf(event.type)), source('sales', sales, () => SALES_TOPIC)],
+        onProgress,
+      });
     console.log(`Replayed ${consumer}: ${result.events} events read, ${result.applied} applied, in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
   } finally {
     await prisma.$disconnect();

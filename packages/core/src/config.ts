@@ -66,6 +66,8 @@ const EnvSchema = z.object({
   SALE_RECOVERY_INTERVAL_MS: z.coerce.number().int().min(100).default(5_000),
   /** Timeout for one call from a subgraph to another, in ms. Default 5000. */
   SUBGRAPH_CALL_TIMEOUT_MS: z.coerce.number().int().min(50).default(5_000),
+  /** How often marketing refreshes its RFM customer segments snapshot, in ms: 1000 to 86400000 (24 hours; Node fires longer timers at once). Default 900000 (15 minutes). */
+  SEGMENT_REFRESH_INTERVAL_MS: z.coerce.number().int().min(1_000).max(86_400_000, 'must be at most 86400000 ms (24 hours)').default(900_000),
 });
 
 export type Env = z.infer<typeof EnvSchema>;

@@ -24,6 +24,8 @@ export interface StackOptions {
   webhooks?: MarketingOptions['webhooks'];
   /** Marketing's consumer group settings (tests shorten the reclaim time). */
   consumer?: MarketingOptions['consumer'];
+  /** Marketing's RFM segment refresh interval in ms; off when omitted (refreshCustomerSegments only). */
+  segmentRefreshIntervalMs?: number;
   /** Router WebSocket limits (tests lower them). */
   webSocket?: RouterOptions['webSocket'];
 }
@@ -62,6 +64,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     bus,
     webhooks: options.webhooks ?? {},
     consumer: options.consumer,
+    segmentRefreshIntervalMs: options.segmentRefreshIntervalMs,
   });
   const marketingUrl = await marketing.listen(options.ports.marketing, host);
 

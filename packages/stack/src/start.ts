@@ -1,6 +1,7 @@
 /** `npm start`: the whole supergraph in one process, on embedded PGlite unless DATABASE_URL is set. */
 import { databaseTarget, listenOrExplain, loadEnv, openEventBus, runMain, webSocketLimits, shouldSeed, SUBGRAPHS } from '@joinery/core';
 import { seedDemoData } from '@joinery/demo-data';
+import { rebuildAttributionIn } from '@joinery/marketing';
 import { startStack } from './stack';
 
 async function main(): Promise<void> {
@@ -13,10 +14,12 @@ async function main(): Promise<void> {
     host: env.HOST,
     ports: { router: env.ROUTER_PORT, inventory: env.INVENTORY_PORT, sales: env.SALES_PORT, marketing: env.MARKETING_PORT },
     prepare: async (name, database) => {
-      if (shouldSeed(env, targets[name])) await seedDemoData(name, database);
+      // The demo seed writes no events: marketing's attribution is computed from the order facts it loaded.
+      if (shouldSeed(env, targets[name]) && (await seedDemoData(name, database)) && name === 'marketing') await rebuildAttributionIn(database);
     },
     subgraphCallTimeoutMs: env.SUBGRAPH_CALL_TIMEOUT_MS,
     saleRecoveryIntervalMs: env.SALE_RECOVERY_INTERVAL_MS,
+    segmentRefreshIntervalMs: env.SEGMENT_REFRESH_INTERVAL_MS,
     bus,
     webSocket: webSocketLimits(env),
   }), 'HOST / ROUTER_PORT / INVENTORY_PORT / SALES_PORT / MARKETING_PORT');

@@ -15,7 +15,7 @@ import {
   type InventoryDirectory,
   type PageArgs,
 } from '@joinery/core';
-import { Prisma, type Campaign, type CampaignChannel, type CampaignStatus, type PrismaClient } from './generated/prisma/client';
+import { Prisma, type Campaign, type CampaignChannel, type CampaignStatus, type PrismaClient, type RfmSegment } from './generated/prisma/client';
 
 const MAX_TARGETS = 1_000;
 
@@ -35,6 +35,7 @@ export interface CreateCampaignInput {
   budget: Decimal;
   targetLocationIds?: string[] | null;
   targetSkus?: string[] | null;
+  targetSegments?: RfmSegment[] | null;
   idempotencyKey?: string | null;
 }
 
@@ -47,6 +48,7 @@ export interface UpdateCampaignInput {
   budget?: Decimal | null;
   targetLocationIds?: string[] | null;
   targetSkus?: string[] | null;
+  targetSegments?: RfmSegment[] | null;
 }
 
 /** Campaigns; targets are checked against the inventory subgraph, which owns locations and products. */
@@ -100,6 +102,7 @@ export class CampaignService {
       budget: input.budget.toFixed(2),
       targetLocationIds: targets.locationIds,
       targetSkus: targets.skus,
+      targetSegments: [...new Set(input.targetSegments ?? [])],
     };
     const key = input.idempotencyKey;
     if (!key) return { campaign: await this.prisma.campaign.create({ data: { id: uuidv7(), ...data } }) };
@@ -118,6 +121,7 @@ export class CampaignService {
     if (input.startsAt != null) data.startsAt = input.startsAt;
     if (input.endsAt !== undefined) data.endsAt = input.endsAt;
     if (input.budget != null) data.budget = errors.money(['input', 'budget'], input.budget).toFixed(2);
+    if (input.targetSegments != null) data.targetSegments = [...new Set(input.targetSegments)];
     const startsAt = input.startsAt ?? existing.startsAt;
     const endsAt = input.endsAt === undefined ? existing.endsAt : input.endsAt;
     if (endsAt && endsAt <= startsAt) errors.add(['input', 'endsAt'], `endsAt ${endsAt.toISOString()} must be after startsAt ${startsAt.toISOString()}`);

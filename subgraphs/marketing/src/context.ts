@@ -1,15 +1,36 @@
 import { ANONYMOUS_ACTOR, type InventoryDirectory } from '@joinery/core';
+import { AttributionService } from './attribution/attribution-service';
+import { AutomationEngine } from './automation/automation-engine';
 import { AutomationService } from './automation/automation-service';
 import { CampaignService } from './campaign-service';
-import type { PrismaClient } from './generated/prisma/client';
+import type { CustomerSegmentRefresh, PrismaClient } from './generated/prisma/client';
+import { SegmentRefresher } from './segments/segment-refresh';
+import { SegmentService } from './segments/segment-service';
 import { createWebhookContext, type WebhookContext } from './webhooks/webhook-context';
+import { enqueueWebhookDelivery } from './webhooks/enqueue';
 
 export interface Context {
   campaigns: CampaignService;
   automation: AutomationService;
   webhooks: WebhookContext;
+  segments: SegmentService;
+  attribution: AttributionService;
+  /** Takes an RFM snapshot now (waiting for one in progress). */
+  refreshSegments(): Promise<CustomerSegmentRefresh | null>;
 }
 
-export function createContext(prisma: PrismaClient, inventory: InventoryDirectory, actor: string = ANONYMOUS_ACTOR): Context {
-  return { campaigns: new CampaignService(prisma, inventory), automation: new AutomationService(prisma, inventory, actor), webhooks: createWebhookContext(prisma) };
+export function createContext(
+  prisma: PrismaClient,
+  inventory: InventoryDirectory,
+  actor: string = ANONYMOUS_ACTOR,
+  refresher: SegmentRefresher = new SegmentRefresher({ prisma, engine: new AutomationEngine({ enqueueWebhook: enqueueWebhookDelivery }) }),
+): Context {
+  return {
+    campaigns: new CampaignService(prisma, inventory),
+    automation: new AutomationService(prisma, inventory, actor),
+    webhooks: createWebhookContext(prisma),
+    segments: new SegmentService(prisma),
+    attribution: new AttributionService(prisma),
+    refreshSegments: () => refresher.refresh(),
+  };
 }

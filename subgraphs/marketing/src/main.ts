@@ -1,15 +1,15 @@
 import { createInventoryDirectory, createSubgraphClient, databaseTarget, loadEnv, openEventBus, runMain, serveUntilSignalled, shouldSeed, subgraphUrl } from '@joinery/core';
 import { seedDemoData } from '@joinery/demo-data';
-import { buildMarketingSubgraph, openMarketingDatabase } from './server';
+import { buildMarketingSubgraph, openMarketingDatabase, rebuildAttributionIn } from './server';
 
 async function main(): Promise<void> {
   const env = loadEnv();
   const target = databaseTarget(env, 'marketing');
   const database = await openMarketingDatabase(target);
-  if (shouldSeed(env, target)) await seedDemoData('marketing', database);
+  if (shouldSeed(env, target) && (await seedDemoData('marketing', database))) await rebuildAttributionIn(database);
   const inventory = createInventoryDirectory(createSubgraphClient('inventory', subgraphUrl(env, 'inventory'), env.SUBGRAPH_CALL_TIMEOUT_MS));
   const bus = await openEventBus({ redisUrl: env.REDIS_URL, channelPrefix: env.EVENT_CHANNEL_PREFIX });
-  const subgraph = await buildMarketingSubgraph({ database, inventory, webhooks: {}, bus });
+  const subgraph = await buildMarketingSubgraph({ database, inventory, webhooks: {}, bus, segmentRefreshIntervalMs: env.SEGMENT_REFRESH_INTERVAL_MS });
   await serveUntilSignalled('marketing', { listen: subgraph.listen, stop: () => subgraph.stop().finally(() => bus.close()) }, { host: env.HOST, port: env.MARKETING_PORT, portVariable: 'MARKETING_PORT' }, { database: target.kind, events: bus.kind });
 }
 

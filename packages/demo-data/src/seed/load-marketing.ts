@@ -1,4 +1,5 @@
 import type { Brand } from './brand';
+import { seedOrderFacts } from './load-order-facts';
 import { formatCents } from './money';
 import { arrayLiteral, inTransaction, type SqlExecutor } from './sql';
 
@@ -6,7 +7,7 @@ import { arrayLiteral, inTransaction, type SqlExecutor } from './sql';
 const BATCH = 1_000;
 
 /**
- * Campaigns, in one transaction. Multi-row VALUES rather than unnest: the target lists are
+ * Campaigns and the order facts marketing keeps (load-order-facts.ts), in one transaction. Multi-row VALUES rather than unnest: the target lists are
  * arrays themselves, which unnest would flatten, and a brand has only a handful of campaigns.
  */
 export async function seedMarketing(sql: SqlExecutor, brand: Brand): Promise<void> {
@@ -29,5 +30,6 @@ export async function seedMarketing(sql: SqlExecutor, brand: Brand): Promise<voi
       );
     }
     await sql.query('ANALYZE campaigns');
+    await seedOrderFacts(sql, brand);
   });
 }

@@ -1,6 +1,6 @@
 import Decimal from 'decimal.js';
 import { outboxEvent, recordEvents, uuidv7, type EventEnvelope, type OutboxEvent } from '@joinery/core';
-import type { AutomationRule, CampaignStatus, Prisma } from '../generated/prisma/client';
+import type { AutomationRule, CampaignStatus, Prisma, RfmSegment } from '../generated/prisma/client';
 import {
   CAMPAIGN_STATUS_CHANGED,
   ORDER_CONFIRMED,
@@ -64,6 +64,22 @@ interface MilestoneWalk {
 interface CustomerTotals {
   orders: number;
   spend: Decimal;
+}
+
+/** A customer an RFM segment refresh found newly in a segment (subgraphs/marketing/src/segments). */
+export interface SegmentEntry {
+  customerId: string;
+  /** The segmentation's location; null: overall. */
+  locationId: string | null;
+  segment: RfmSegment;
+  /** Null: not in the previous snapshot (no order in that scope then). */
+  previousSegment: RfmSegment | null;
+  recencyDays: number;
+  frequency: number;
+  monetary: string;
+  /** R, F and M scores as three digits, e.g. "545". */
+  score: string;
+  asOf: Date;
 }
 
 /**
@@ -156,9 +172,10 @@ export class AutomationEngine {
         skipped(event, 'payload lacks orderId, locationId, totalAmount, unitCount or lines');
         continue;
       }
+      // RFM segment rules are fired by segment refreshes (onSegmentEntries), not by orders.
       const rules = live.filter(
         (rule) =>
-          (rule.triggerKind === 'SALES_MILESTONE' || rule.triggerKind === 'CUSTOMER_ENTERS_SEGMENT') &&
+          (rule.triggerKind === 'SALES_MILESTONE' || (rule.triggerKind === 'CUSTOMER_ENTERS_SEGMENT' && rule.rfmSegment === null)) &&
           (rule.triggerLocationId === null || rule.triggerLocationId.toLowerCase() === order.locationId.toLowerCase()),
       );
       orders.push({ event, order, rules });
@@ -325,15 +342,42 @@ export class AutomationEngine {
     await this.fire(tx, rule, event, { crossingKey: `r${rule.triggerRevision}:customer:${order.customerId}`, trigger, locationId: order.locationId });
   }
 
-  /** Claims the crossing for the rule, runs the action and records what happened; a crossing already claimed does nothing. */
-  private async fire(tx: Prisma.TransactionClient, rule: AutomationRule, event: EventEnvelope, crossing: Omit<Firing, 'id' | 'firedAt'>): Promise<void> {
+  /**
+   * RFM rules (CUSTOMER_ENTERS_SEGMENT with rfmSegment): a segment refresh, in its transaction,
+   * found each entry's customer newly in the rule's segment. `event` is the refresh's
+   * `marketing.customer_segments_refreshed`; one firing per (rule, customer, refresh). Returns how
+   * many fired.
+   */
+  async onSegmentEntries(tx: Prisma.TransactionClient, event: EventEnvelope, entries: { rule: AutomationRule; entry: SegmentEntry }[]): Promise<number> {
+    let fired = 0;
+    for (const { rule, entry } of entries) {
+      const trigger: TriggerFacts = {
+        kind: rule.triggerKind,
+        customerId: entry.customerId,
+        segmentName: rule.segmentName,
+        rfmSegment: entry.segment,
+        previousSegment: entry.previousSegment,
+        locationId: entry.locationId,
+        recencyDays: entry.recencyDays,
+        frequency: entry.frequency,
+        monetary: entry.monetary,
+        rfmScore: entry.score,
+        asOf: entry.asOf.toISOString(),
+      };
+      if (await this.fire(tx, rule, event, { crossingKey: `r${rule.triggerRevision}:rfm:${entry.customerId}:${event.id}`, trigger, locationId: entry.locationId })) fired += 1;
+    }
+    return fired;
+  }
+
+  /** Claims the crossing for the rule, runs the action and records what happened; a crossing already claimed does nothing (false). */
+  private async fire(tx: Prisma.TransactionClient, rule: AutomationRule, event: EventEnvelope, crossing: Omit<Firing, 'id' | 'firedAt'>): Promise<boolean> {
     const firing: Firing = { id: uuidv7(), firedAt: new Date(), ...crossing };
     const claimed = await tx.$queryRaw<{ id: string }[]>`
       INSERT INTO rule_firings (id, rule_id, crossing_key, event_id, event_type, fired_at, detail)
       VALUES (${firing.id}::uuid, ${rule.id}::uuid, ${firing.crossingKey}, ${event.id}::uuid, ${event.type}, ${firing.firedAt.toISOString()}::timestamptz, ${JSON.stringify({ trigger: firing.trigger })}::jsonb)
       ON CONFLICT (rule_id, crossing_key) DO NOTHING
       RETURNING id`;
-    if (!claimed.length) return;
+    if (!claimed.length) return false;
     const outcome = await this.act(tx, rule, event, firing);
     await tx.ruleFiring.update({ where: { id: firing.id }, data: { detail: { trigger: firing.trigger, action: outcome.detail } as Prisma.InputJsonObject, webhookDeliveryId: outcome.webhookDeliveryId ?? null } });
     const fired = outboxEvent(RULE_FIRED, rule.id, {
@@ -348,6 +392,7 @@ export class AutomationEngine {
       action: outcome.detail,
     });
     await recordEvents(tx, [fired, ...outcome.events]);
+    return true;
   }
 
   private async act(tx: Prisma.TransactionClient, rule: AutomationRule, event: EventEnvelope, firing: Firing): Promise<ActionOutcome> {
@@ -434,6 +479,10 @@ function describe(trigger: TriggerFacts): string {
     case 'SALES_MILESTONE':
       return `${trigger.metric} for the ${String(trigger.period).toLowerCase()} from ${trigger.periodStart} reached ${trigger.value} (threshold ${trigger.threshold}).`;
     case 'CUSTOMER_ENTERS_SEGMENT':
+      if (trigger.rfmSegment) {
+        const where = trigger.locationId ? `at location ${trigger.locationId}` : 'overall';
+        return `Customer ${trigger.customerId} entered RFM segment ${trigger.rfmSegment} ${where} (scores ${trigger.rfmScore}: ${trigger.recencyDays} days since the last order, ${trigger.frequency} orders, ${trigger.monetary} spent).`;
+      }
       return `Customer ${trigger.customerId} entered ${trigger.segmentName ?? 'the segment'}: ${trigger.orders} orders, lifetime spend ${trigger.lifetimeSpend}.`;
   }
 }

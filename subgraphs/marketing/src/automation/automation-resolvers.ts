@@ -31,6 +31,7 @@ export const automationTypes: Pick<Resolvers, 'AutomationRule' | 'AutomationTrig
     minOrders: (rule) => rule.minOrders,
     minLifetimeSpend: (rule) => rule.minLifetimeSpend,
     segmentName: (rule) => rule.segmentName,
+    rfmSegment: (rule) => rule.rfmSegment,
   },
   AutomationAction: {
     kind: (rule) => rule.actionKind,

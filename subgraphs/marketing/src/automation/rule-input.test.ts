@@ -40,7 +40,7 @@ describe('checkTrigger', () => {
       ['input.trigger.segmentName', 'BAD_USER_INPUT', 'segmentName is not used by BACK_IN_STOCK; leave it out'],
     ]);
     expect(triggerErrors({ kind: 'CUSTOMER_ENTERS_SEGMENT', minOrders: 3, locationId: LOCATION }).errors).toEqual([
-      ['input.trigger.locationId', 'BAD_USER_INPUT', 'locationId is not used by CUSTOMER_ENTERS_SEGMENT; leave it out'],
+      ['input.trigger.locationId', 'BAD_USER_INPUT', 'locationId is not used by CUSTOMER_ENTERS_SEGMENT without an rfmSegment; leave it out'],
     ]);
   });
 
@@ -61,6 +61,19 @@ describe('checkTrigger', () => {
       ['input.trigger.minLifetimeSpend', 'BAD_USER_INPUT', 'minLifetimeSpend must be greater than 0; got 0'],
     ]);
     expect(triggerErrors({ kind: 'CUSTOMER_ENTERS_SEGMENT', minLifetimeSpend: new Decimal(500) }).errors).toEqual([]);
+  });
+
+  it('takes an rfmSegment (with an optional locationId) instead of the order criteria, never both', () => {
+    const { columns, errors } = triggerErrors({ kind: 'CUSTOMER_ENTERS_SEGMENT', rfmSegment: 'AT_RISK', locationId: LOCATION.toUpperCase(), segmentName: 'Win back' });
+    expect(errors).toEqual([]);
+    expect(columns).toMatchObject({ rfmSegment: 'AT_RISK', triggerLocationId: LOCATION, minOrders: null, minLifetimeSpend: null, segmentName: 'Win back' });
+    expect(triggerErrors({ kind: 'CUSTOMER_ENTERS_SEGMENT', rfmSegment: 'AT_RISK', minOrders: 2, minLifetimeSpend: new Decimal(10) }).errors).toEqual([
+      ['input.trigger.minOrders', 'BAD_USER_INPUT', 'CUSTOMER_ENTERS_SEGMENT takes rfmSegment or minOrders/minLifetimeSpend, not both'],
+      ['input.trigger.minLifetimeSpend', 'BAD_USER_INPUT', 'CUSTOMER_ENTERS_SEGMENT takes rfmSegment or minOrders/minLifetimeSpend, not both'],
+    ]);
+    expect(triggerErrors({ kind: 'STOCK_AT_OR_BELOW', threshold: new Decimal(1), sku: 'OAK-TBL-180', rfmSegment: 'LOST' }).errors).toEqual([
+      ['input.trigger.rfmSegment', 'BAD_USER_INPUT', 'rfmSegment is not used by STOCK_AT_OR_BELOW; leave it out'],
+    ]);
   });
 });
 
@@ -91,5 +104,7 @@ describe('sameTrigger', () => {
     const base = checkTrigger(new InputErrors(), { kind: 'CUSTOMER_ENTERS_SEGMENT', minLifetimeSpend: new Decimal('500'), segmentName: 'VIP' });
     expect(sameTrigger(base, { ...base, minLifetimeSpend: '500.0', segmentName: 'Top customers' })).toBe(true);
     expect(sameTrigger(base, { ...base, minLifetimeSpend: '500.01' })).toBe(false);
+    const rfm = checkTrigger(new InputErrors(), { kind: 'CUSTOMER_ENTERS_SEGMENT', rfmSegment: 'CHAMPIONS' });
+    expect(sameTrigger(rfm, { ...rfm, rfmSegment: 'LOYAL' })).toBe(false);
   });
 });

@@ -1,6 +1,6 @@
 import Decimal from 'decimal.js';
 import { graphQLError, InputErrors, isUuid, SubgraphUnavailableError, type InventoryDirectory } from '@joinery/core';
-import type { ActionKind, AutomationRule, MilestonePeriod, SalesMetric, TriggerKind } from '../generated/prisma/client';
+import type { ActionKind, AutomationRule, MilestonePeriod, RfmSegment, SalesMetric, TriggerKind } from '../generated/prisma/client';
 
 export interface AutomationTriggerInput {
   kind: TriggerKind;
@@ -12,6 +12,7 @@ export interface AutomationTriggerInput {
   minOrders?: number | null;
   minLifetimeSpend?: Decimal | null;
   segmentName?: string | null;
+  rfmSegment?: RfmSegment | null;
 }
 
 export interface AutomationActionInput {
@@ -33,6 +34,7 @@ export interface TriggerColumns {
   minOrders: number | null;
   minLifetimeSpend: string | null;
   segmentName: string | null;
+  rfmSegment: RfmSegment | null;
 }
 
 export interface ActionColumns {
@@ -48,7 +50,7 @@ const TRIGGER_FIELDS: Record<TriggerKind, (keyof AutomationTriggerInput)[]> = {
   STOCK_AT_OR_BELOW: ['locationId', 'sku', 'threshold'],
   BACK_IN_STOCK: ['locationId', 'sku'],
   SALES_MILESTONE: ['locationId', 'sku', 'threshold', 'metric', 'period'],
-  CUSTOMER_ENTERS_SEGMENT: ['minOrders', 'minLifetimeSpend', 'segmentName'],
+  CUSTOMER_ENTERS_SEGMENT: ['minOrders', 'minLifetimeSpend', 'segmentName', 'rfmSegment', 'locationId'],
 };
 
 const ACTION_FIELDS: Record<ActionKind, (keyof AutomationActionInput)[]> = {
@@ -89,6 +91,7 @@ export function checkTrigger(errors: InputErrors, input: AutomationTriggerInput)
     minOrders: null,
     minLifetimeSpend: null,
     segmentName: null,
+    rfmSegment: null,
   };
   switch (input.kind) {
     case 'STOCK_AT_OR_BELOW':
@@ -109,6 +112,15 @@ export function checkTrigger(errors: InputErrors, input: AutomationTriggerInput)
       else columns.threshold = wholeNumber(errors, at('threshold'), input.threshold, { min: 1 });
       break;
     case 'CUSTOMER_ENTERS_SEGMENT':
+      // Either an RFM segment (fired by segment refreshes) or order criteria (fired by orders): two different questions.
+      if (input.rfmSegment != null) {
+        if (input.minOrders != null) errors.add(at('minOrders'), 'CUSTOMER_ENTERS_SEGMENT takes rfmSegment or minOrders/minLifetimeSpend, not both');
+        if (input.minLifetimeSpend != null) errors.add(at('minLifetimeSpend'), 'CUSTOMER_ENTERS_SEGMENT takes rfmSegment or minOrders/minLifetimeSpend, not both');
+        columns.rfmSegment = input.rfmSegment;
+        if (input.segmentName != null) columns.segmentName = errors.text(at('segmentName'), input.segmentName);
+        break;
+      }
+      if (input.locationId != null) errors.add(at('locationId'), 'locationId is not used by CUSTOMER_ENTERS_SEGMENT without an rfmSegment; leave it out');
       if (input.minOrders == null && input.minLifetimeSpend == null) errors.add(at('minOrders'), 'CUSTOMER_ENTERS_SEGMENT needs minOrders, minLifetimeSpend or both');
       if (input.minOrders != null) columns.minOrders = errors.integer(at('minOrders'), input.minOrders, { min: 1, max: 1_000_000 });
       if (input.minLifetimeSpend != null) {
@@ -158,6 +170,7 @@ export function triggerOf(rule: AutomationRule): TriggerColumns {
     minOrders: rule.minOrders,
     minLifetimeSpend: rule.minLifetimeSpend?.toFixed(2) ?? null,
     segmentName: rule.segmentName,
+    rfmSegment: rule.rfmSegment,
   };
 }
 
@@ -170,7 +183,8 @@ export function sameTrigger(a: TriggerColumns, b: TriggerColumns): boolean {
   const decimal = (value: string | null) => (value === null ? null : new Decimal(value).toFixed(2));
   return (
     a.triggerKind === b.triggerKind && a.triggerLocationId === b.triggerLocationId && a.triggerSku === b.triggerSku && decimal(a.threshold) === decimal(b.threshold) &&
-    a.metric === b.metric && a.period === b.period && a.minOrders === b.minOrders && decimal(a.minLifetimeSpend) === decimal(b.minLifetimeSpend)
+    a.metric === b.metric && a.period === b.period && a.minOrders === b.minOrders && decimal(a.minLifetimeSpend) === decimal(b.minLifetimeSpend) &&
+    a.rfmSegment === b.rfmSegment
   );
 }
 

@@ -3,6 +3,8 @@ import { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from '
 import { CampaignModel, Connection } from '../models';
 import { AutomationRuleModel, RuleFiringModel, StoreTaskModel } from '../automation/automation-models';
 import { WebhookEndpointModel, WebhookDeliveryModel, WebhookAttemptModel, EngagementSourceModel, TouchpointModel, InboundWebhookRejectionModel } from '../webhooks/webhook-models';
+import { CampaignPerformanceModel, CampaignComparisonModel, CampaignComparisonRowModel, CampaignSpendEntryModel } from '../attribution/attribution-models';
+import { CustomerRfmModel, CustomerRfmConnectionModel, CampaignAudienceMemberModel, CampaignAudienceConnectionModel } from '../segments/segment-models';
 import { Context } from '../context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -25,6 +27,25 @@ export type ActionKind =
   | 'PAUSE_CAMPAIGN'
   | 'SEND_WEBHOOK'
   | 'START_CAMPAIGN';
+
+export type AttributionModel =
+  | 'FIRST_TOUCH'
+  /** The last touch with a campaign; direct touches ignored. */
+  | 'LAST_NON_DIRECT'
+  /** The path's last touch (the order's own campaign when it carries one). */
+  | 'LAST_TOUCH'
+  /** Equal shares. */
+  | 'LINEAR'
+  /** 40 % first, 40 % last, 20 % shared by the middle. */
+  | 'POSITION_BASED'
+  /** Weight 2^(-age / halfLifeDays), normalised. */
+  | 'TIME_DECAY';
+
+export type AttributionSource =
+  /** Computed for this query from the order facts and touchpoints. */
+  | 'LIVE'
+  /** Precomputed when the order and touchpoint events were applied (default lookbackDays and halfLifeDays). */
+  | 'ROLLUP';
 
 export type AutomationAction = {
   __typename?: 'AutomationAction';
@@ -100,6 +121,8 @@ export type AutomationTrigger = {
   period?: Maybe<MilestonePeriod>;
   /** Null: every product. */
   product?: Maybe<Product>;
+  /** CUSTOMER_ENTERS_SEGMENT on an RFM segment (at location's segmentation when set, overall otherwise). */
+  rfmSegment?: Maybe<RfmSegment>;
   segmentName?: Maybe<Scalars['String']['output']>;
   /** STOCK_AT_OR_BELOW: available units; SALES_MILESTONE: the metric's value. */
   threshold?: Maybe<Scalars['Decimal']['output']>;
@@ -112,6 +135,8 @@ export type AutomationTriggerInput = {
   minLifetimeSpend?: InputMaybe<Scalars['Decimal']['input']>;
   minOrders?: InputMaybe<Scalars['Int']['input']>;
   period?: InputMaybe<MilestonePeriod>;
+  /** CUSTOMER_ENTERS_SEGMENT: instead of minOrders/minLifetimeSpend; with locationId, that location's segmentation. */
+  rfmSegment?: InputMaybe<RfmSegment>;
   segmentName?: InputMaybe<Scalars['String']['input']>;
   sku?: InputMaybe<Scalars['ID']['input']>;
   threshold?: InputMaybe<Scalars['Decimal']['input']>;
@@ -119,26 +144,80 @@ export type AutomationTriggerInput = {
 
 export type Campaign = {
   __typename?: 'Campaign';
+  /** The customers currently in targetSegments (everyone with an order when empty): at targetLocations' segmentations when it has any, overall otherwise. Each customer once. */
+  audience: CampaignAudienceConnection;
   budget: Scalars['Decimal']['output'];
   channel: CampaignChannel;
   createdAt: Scalars['DateTime']['output'];
   endsAt?: Maybe<Scalars['DateTime']['output']>;
   id: Scalars['ID']['output'];
   name: Scalars['String']['output'];
+  /** Revenue attributed to this campaign from orders placed in [from, to), under `model` (docs/attribution.md). */
+  performance: CampaignPerformance;
   startsAt: Scalars['DateTime']['output'];
   status: CampaignStatus;
   /** Empty: every location. */
   targetLocations: Array<Location>;
   /** Empty: every product. */
   targetProducts: Array<Product>;
+  /** RFM segments the campaign is for (docs/analytics.md); empty: everyone. */
+  targetSegments: Array<RfmSegment>;
   /** Touchpoints attributed to this campaign, latest occurredAt first. */
   touchpoints: TouchpointConnection;
+};
+
+
+export type CampaignAudienceArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type CampaignPerformanceArgs = {
+  from?: InputMaybe<Scalars['DateTime']['input']>;
+  halfLifeDays?: InputMaybe<Scalars['Float']['input']>;
+  lookbackDays?: InputMaybe<Scalars['Int']['input']>;
+  model?: InputMaybe<AttributionModel>;
+  to?: InputMaybe<Scalars['DateTime']['input']>;
 };
 
 
 export type CampaignTouchpointsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type CampaignAudienceConnection = {
+  __typename?: 'CampaignAudienceConnection';
+  /** The snapshot's time; null before the first refresh. */
+  asOf?: Maybe<Scalars['DateTime']['output']>;
+  edges: Array<CampaignAudienceEdge>;
+  nodes: Array<CampaignAudienceMember>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type CampaignAudienceEdge = {
+  __typename?: 'CampaignAudienceEdge';
+  cursor: Scalars['String']['output'];
+  node: CampaignAudienceMember;
+};
+
+export type CampaignAudienceMember = {
+  __typename?: 'CampaignAudienceMember';
+  customerId: Scalars['ID']['output'];
+  /** The scopes (a target location, or overall) whose segment put the customer in the audience. */
+  matches: Array<CustomerRfm>;
+};
+
+export type CampaignCategoryPerformance = {
+  __typename?: 'CampaignCategoryPerformance';
+  category: Scalars['String']['output'];
+  /** Orders with a line in this category. */
+  orderCount: Scalars['Int']['output'];
+  revenue: Scalars['Decimal']['output'];
+  /** Units of this category in those orders. */
+  unitsSold: Scalars['Int']['output'];
 };
 
 export type CampaignChannel =
@@ -150,6 +229,51 @@ export type CampaignChannel =
   | 'SEARCH'
   | 'SMS'
   | 'SOCIAL';
+
+export type CampaignComparison = {
+  __typename?: 'CampaignComparison';
+  asOf: Scalars['DateTime']['output'];
+  from?: Maybe<Scalars['DateTime']['output']>;
+  halfLifeDays: Scalars['Float']['output'];
+  lookbackDays: Scalars['Int']['output'];
+  model: AttributionModel;
+  rows: Array<CampaignComparisonRow>;
+  source: AttributionSource;
+  to?: Maybe<Scalars['DateTime']['output']>;
+  /** Rows before `first` was applied. */
+  totalCount: Scalars['Int']['output'];
+  totals: CampaignComparisonTotals;
+};
+
+export type CampaignComparisonRow = {
+  __typename?: 'CampaignComparisonRow';
+  campaign: Campaign;
+  conversions: Scalars['Float']['output'];
+  orderCount: Scalars['Int']['output'];
+  revenue: Scalars['Decimal']['output'];
+  roas?: Maybe<Scalars['Float']['output']>;
+  roi?: Maybe<Scalars['Float']['output']>;
+  spend: Scalars['Decimal']['output'];
+  unitsSold: Scalars['Int']['output'];
+};
+
+export type CampaignComparisonTotals = {
+  __typename?: 'CampaignComparisonTotals';
+  /** Credited to campaigns (including campaign ids marketing does not know). */
+  attributedRevenue: Scalars['Decimal']['output'];
+  /** Sum of all campaigns' weights. */
+  conversions: Scalars['Float']['output'];
+  /** All orders placed in the period: attributedRevenue + unattributedRevenue. */
+  revenue: Scalars['Decimal']['output'];
+  /** attributedRevenue / spend; null when spend is 0. */
+  roas?: Maybe<Scalars['Float']['output']>;
+  /** (attributedRevenue - spend) / spend; null when spend is 0. */
+  roi?: Maybe<Scalars['Float']['output']>;
+  /** All campaigns' spend in the period. */
+  spend: Scalars['Decimal']['output'];
+  /** Direct touches and orders with no touch. */
+  unattributedRevenue: Scalars['Decimal']['output'];
+};
 
 export type CampaignConnection = {
   __typename?: 'CampaignConnection';
@@ -173,10 +297,82 @@ export type CampaignFilter = {
   statuses?: InputMaybe<Array<CampaignStatus>>;
 };
 
+export type CampaignLocationPerformance = {
+  __typename?: 'CampaignLocationPerformance';
+  conversions: Scalars['Float']['output'];
+  location: Location;
+  orderCount: Scalars['Int']['output'];
+  revenue: Scalars['Decimal']['output'];
+  unitsSold: Scalars['Int']['output'];
+};
+
 export type CampaignPayload = {
   __typename?: 'CampaignPayload';
   campaign?: Maybe<Campaign>;
   userErrors: Array<UserError>;
+};
+
+export type CampaignPerformance = {
+  __typename?: 'CampaignPerformance';
+  /** ROLLUP: the last time the attribution consumer changed credits; LIVE: when the query ran. */
+  asOf: Scalars['DateTime']['output'];
+  /** The campaign's credit in each order split over its product categories by line total; highest revenue first. */
+  byCategory: Array<CampaignCategoryPerformance>;
+  /** Days in each order's location time zone, oldest first. */
+  byDay: Array<CampaignPeriodPerformance>;
+  /** Highest revenue first. */
+  byLocation: Array<CampaignLocationPerformance>;
+  /** ISO weeks (from Monday) in each order's location time zone, oldest first. */
+  byWeek: Array<CampaignPeriodPerformance>;
+  /** Sum of the campaign's weights over the orders. */
+  conversions: Scalars['Float']['output'];
+  from?: Maybe<Scalars['DateTime']['output']>;
+  halfLifeDays: Scalars['Float']['output'];
+  lookbackDays: Scalars['Int']['output'];
+  model: AttributionModel;
+  /** Orders in which the campaign has a weight above 0. */
+  orderCount: Scalars['Int']['output'];
+  /** Sum of the campaign's credits, gross: returns are not deducted. */
+  revenue: Scalars['Decimal']['output'];
+  /** revenue / spend; null when spend is 0. */
+  roas?: Maybe<Scalars['Float']['output']>;
+  /** (revenue - spend) / spend; null when spend is 0. */
+  roi?: Maybe<Scalars['Float']['output']>;
+  source: AttributionSource;
+  /** Spend entries whose day (starting at UTC midnight) lies in [from, to). */
+  spend: Scalars['Decimal']['output'];
+  to?: Maybe<Scalars['DateTime']['output']>;
+  /** Units of those orders (whole orders). */
+  unitsSold: Scalars['Int']['output'];
+};
+
+export type CampaignPeriodPerformance = {
+  __typename?: 'CampaignPeriodPerformance';
+  conversions: Scalars['Float']['output'];
+  orderCount: Scalars['Int']['output'];
+  revenue: Scalars['Decimal']['output'];
+  /** First day of the day or week, YYYY-MM-DD. */
+  start: Scalars['String']['output'];
+  unitsSold: Scalars['Int']['output'];
+};
+
+export type CampaignSortField =
+  | 'CONVERSIONS'
+  | 'NAME'
+  | 'ORDER_COUNT'
+  | 'REVENUE'
+  | 'ROAS'
+  | 'ROI'
+  | 'SPEND'
+  | 'UNITS_SOLD';
+
+export type CampaignSpendEntry = {
+  __typename?: 'CampaignSpendEntry';
+  amount: Scalars['Decimal']['output'];
+  campaign: Campaign;
+  date: Scalars['String']['output'];
+  id: Scalars['ID']['output'];
+  recordedAt: Scalars['DateTime']['output'];
 };
 
 export type CampaignStatus =
@@ -210,6 +406,8 @@ export type CreateCampaignInput = {
   /** Default DRAFT. */
   status?: InputMaybe<CampaignStatus>;
   targetLocationIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /** Empty or omitted: everyone. */
+  targetSegments?: InputMaybe<Array<RfmSegment>>;
   targetSkus?: InputMaybe<Array<Scalars['ID']['input']>>;
 };
 
@@ -243,6 +441,85 @@ export type CreateWebhookEndpointPayload = {
   /** Shown once: keep it to verify Joinery-Webhook-Signature. */
   signingSecret?: Maybe<Scalars['String']['output']>;
   userErrors: Array<UserError>;
+};
+
+export type CustomerRfm = {
+  __typename?: 'CustomerRfm';
+  asOf: Scalars['DateTime']['output'];
+  customerId: Scalars['ID']['output'];
+  /** Orders. */
+  frequency: Scalars['Int']['output'];
+  /** 1-5, 5 = most orders. */
+  frequencyScore: Scalars['Int']['output'];
+  lastOrderAt: Scalars['DateTime']['output'];
+  /** Null: overall. */
+  location?: Maybe<Location>;
+  /** Sum of order totals minus what was returned. */
+  monetary: Scalars['Decimal']['output'];
+  /** 1-5, 5 = highest spend. */
+  monetaryScore: Scalars['Int']['output'];
+  /** Whole days from the last order to asOf. */
+  recencyDays: Scalars['Int']['output'];
+  /** 1-5, 5 = most recent. */
+  recencyScore: Scalars['Int']['output'];
+  segment: RfmSegment;
+  /** When a snapshot first found the customer in this segment (it has stayed there since). */
+  segmentSince: Scalars['DateTime']['output'];
+};
+
+export type CustomerRfmConnection = {
+  __typename?: 'CustomerRfmConnection';
+  /** The snapshot's time; null before the first refresh. */
+  asOf?: Maybe<Scalars['DateTime']['output']>;
+  edges: Array<CustomerRfmEdge>;
+  nodes: Array<CustomerRfm>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type CustomerRfmEdge = {
+  __typename?: 'CustomerRfmEdge';
+  cursor: Scalars['String']['output'];
+  node: CustomerRfm;
+};
+
+export type CustomerSegmentRefresh = {
+  __typename?: 'CustomerSegmentRefresh';
+  asOf: Scalars['DateTime']['output'];
+  /** Customers scored overall. */
+  customerCount: Scalars['Int']['output'];
+  /** Rows over all scopes (overall and each location). */
+  entryCount: Scalars['Int']['output'];
+  finishedAt: Scalars['DateTime']['output'];
+  /** RFM rules fired by this refresh. */
+  firingCount: Scalars['Int']['output'];
+  id: Scalars['ID']['output'];
+};
+
+export type CustomerSegmentReport = {
+  __typename?: 'CustomerSegmentReport';
+  /** When the snapshot was taken (the moment recency is counted from); null before the first refresh. */
+  asOf?: Maybe<Scalars['DateTime']['output']>;
+  /** Customers with at least one order in this scope. */
+  customerCount: Scalars['Int']['output'];
+  /** Null: every location's customers over all their orders. */
+  location?: Maybe<Location>;
+  /** Every segment, in enum order, empty ones included. */
+  segments: Array<CustomerSegmentStats>;
+};
+
+export type CustomerSegmentStats = {
+  __typename?: 'CustomerSegmentStats';
+  avgFrequency?: Maybe<Scalars['Float']['output']>;
+  avgMonetary?: Maybe<Scalars['Decimal']['output']>;
+  /** Means over the segment's customers; null for an empty segment. */
+  avgRecencyDays?: Maybe<Scalars['Float']['output']>;
+  customerCount: Scalars['Int']['output'];
+  /** Sum of the segment's monetary values (order totals minus returns). */
+  revenue: Scalars['Decimal']['output'];
+  segment: RfmSegment;
+  /** customerCount / all customers of the scope, 0 to 1 (4 decimals). */
+  share: Scalars['Float']['output'];
 };
 
 export type DeleteAutomationRuleInput = {
@@ -353,6 +630,10 @@ export type Mutation = {
   deleteAutomationRule: DeleteAutomationRulePayload;
   /** Deletes the endpoint: it leaves webhookEndpoint(s) and takes no more deliveries; its pending deliveries are FAILED. Its deliveries and their attempts stay readable through webhookDelivery(id). */
   deleteWebhookEndpoint: DeleteWebhookEndpointPayload;
+  /** Adds one spend entry for a campaign's day; a day's spend is the sum of its entries. The same idempotencyKey with the same input returns the first entry. */
+  recordCampaignSpend: RecordCampaignSpendPayload;
+  /** Answers with a snapshot finished after the call: its own, or one shared with concurrent calls or taken meanwhile by another instance (snapshots are also taken every SEGMENT_REFRESH_INTERVAL_MS). A refresh fires the RFM rules for customers it finds newly in their segment. */
+  refreshCustomerSegments: RefreshCustomerSegmentsPayload;
   /** A new signing secret for an engagement source, in the payload once. */
   rotateEngagementSourceSecret: CreateEngagementSourcePayload;
   /** A new signing secret, in the payload once. */
@@ -400,6 +681,11 @@ export type MutationDeleteWebhookEndpointArgs = {
 };
 
 
+export type MutationRecordCampaignSpendArgs = {
+  input: RecordCampaignSpendInput;
+};
+
+
 export type MutationRotateEngagementSourceSecretArgs = {
   input: RotateEngagementSourceSecretInput;
 };
@@ -443,13 +729,21 @@ export type Query = {
   /** Newest first; deleted rules are left out. */
   automationRules: AutomationRuleConnection;
   campaign?: Maybe<Campaign>;
+  /** Every campaign with attributed orders or spend in [from, to), one row each, sorted; totals include the unattributed revenue. */
+  campaignComparison: CampaignComparison;
   /** Newest start first. */
   campaigns: CampaignConnection;
+  /** One customer's RFM in the newest snapshot; null when the customer has no order (at that location). */
+  customerRfm?: Maybe<CustomerRfm>;
+  /** Customers per RFM segment in the newest snapshot: overall, or among one location's customers (its orders only). */
+  customerSegments: CustomerSegmentReport;
   engagementSource?: Maybe<EngagementSource>;
   /** Newest first. */
   engagementSources: EngagementSourceConnection;
   /** Inbound webhook requests refused, newest first: what was wrong with each. */
   inboundWebhookRejections: InboundWebhookRejectionConnection;
+  /** The customers of one segment, by customer id. */
+  segmentCustomers: CustomerRfmConnection;
   /** Newest first. */
   storeTasks: StoreTaskConnection;
   /** Latest occurredAt first. */
@@ -478,10 +772,33 @@ export type QueryCampaignArgs = {
 };
 
 
+export type QueryCampaignComparisonArgs = {
+  direction?: InputMaybe<SortDirection>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  from?: InputMaybe<Scalars['DateTime']['input']>;
+  halfLifeDays?: InputMaybe<Scalars['Float']['input']>;
+  lookbackDays?: InputMaybe<Scalars['Int']['input']>;
+  model?: InputMaybe<AttributionModel>;
+  sortBy?: InputMaybe<CampaignSortField>;
+  to?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+
 export type QueryCampaignsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<CampaignFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryCustomerRfmArgs = {
+  customerId: Scalars['ID']['input'];
+  locationId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
+export type QueryCustomerSegmentsArgs = {
+  locationId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 
@@ -499,6 +816,14 @@ export type QueryEngagementSourcesArgs = {
 export type QueryInboundWebhookRejectionsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QuerySegmentCustomersArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  locationId?: InputMaybe<Scalars['ID']['input']>;
+  segment: RfmSegment;
 };
 
 
@@ -531,6 +856,41 @@ export type QueryWebhookEndpointsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
+
+export type RecordCampaignSpendInput = {
+  /** 0 or more, at most two decimals. */
+  amount: Scalars['Decimal']['input'];
+  campaignId: Scalars['ID']['input'];
+  /** The day the money was spent, YYYY-MM-DD. */
+  date: Scalars['String']['input'];
+  idempotencyKey: Scalars['String']['input'];
+};
+
+export type RecordCampaignSpendPayload = {
+  __typename?: 'RecordCampaignSpendPayload';
+  spendEntry?: Maybe<CampaignSpendEntry>;
+  userErrors: Array<UserError>;
+};
+
+export type RefreshCustomerSegmentsPayload = {
+  __typename?: 'RefreshCustomerSegmentsPayload';
+  refresh?: Maybe<CustomerSegmentRefresh>;
+  userErrors: Array<UserError>;
+};
+
+/** Named from (R, FM) scores, FM = round((F + M) / 2); the grid is in docs/analytics.md. */
+export type RfmSegment =
+  | 'ABOUT_TO_SLEEP'
+  | 'AT_RISK'
+  | 'CANNOT_LOSE_THEM'
+  | 'CHAMPIONS'
+  | 'HIBERNATING'
+  | 'LOST'
+  | 'LOYAL'
+  | 'NEED_ATTENTION'
+  | 'NEW_CUSTOMERS'
+  | 'POTENTIAL_LOYALIST'
+  | 'PROMISING';
 
 export type RotateEngagementSourceSecretInput = {
   id: Scalars['ID']['input'];
@@ -586,6 +946,10 @@ export type SalesMetric =
   | 'ORDERS'
   | 'REVENUE'
   | 'UNITS';
+
+export type SortDirection =
+  | 'ASC'
+  | 'DESC';
 
 export type StoreTask = {
   __typename?: 'StoreTask';
@@ -680,7 +1044,7 @@ export type TouchpointType =
 export type TriggerKind =
   /** Available stock goes from 0 or less to more than 0. */
   | 'BACK_IN_STOCK'
-  /** A customer's confirmed orders first meet minOrders and minLifetimeSpend. */
+  /** A customer's confirmed orders first meet minOrders and minLifetimeSpend; or, with rfmSegment, a segment refresh finds the customer newly in that RFM segment. */
   | 'CUSTOMER_ENTERS_SEGMENT'
   /** A metric of confirmed orders reaches the threshold within a UTC day, week or month. */
   | 'SALES_MILESTONE'
@@ -703,6 +1067,8 @@ export type UpdateCampaignInput = {
   startsAt?: InputMaybe<Scalars['DateTime']['input']>;
   status?: InputMaybe<CampaignStatus>;
   targetLocationIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /** Replaces the list; [] targets everyone. */
+  targetSegments?: InputMaybe<Array<RfmSegment>>;
   targetSkus?: InputMaybe<Array<Scalars['ID']['input']>>;
 };
 
@@ -938,6 +1304,8 @@ export type FederationReferenceTypes = ResolversObject<{
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
   ActionKind: ActionKind;
+  AttributionModel: AttributionModel;
+  AttributionSource: AttributionSource;
   AutomationAction: ResolverTypeWrapper<AutomationRuleModel>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
@@ -951,11 +1319,24 @@ export type ResolversTypes = ResolversObject<{
   AutomationTrigger: ResolverTypeWrapper<AutomationRuleModel>;
   AutomationTriggerInput: AutomationTriggerInput;
   Campaign: ResolverTypeWrapper<CampaignModel>;
+  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
+  CampaignAudienceConnection: ResolverTypeWrapper<CampaignAudienceConnectionModel>;
+  CampaignAudienceEdge: ResolverTypeWrapper<Omit<CampaignAudienceEdge, 'node'> & { node: ResolversTypes['CampaignAudienceMember'] }>;
+  CampaignAudienceMember: ResolverTypeWrapper<CampaignAudienceMemberModel>;
+  CampaignCategoryPerformance: ResolverTypeWrapper<CampaignCategoryPerformance>;
   CampaignChannel: CampaignChannel;
+  CampaignComparison: ResolverTypeWrapper<CampaignComparisonModel>;
+  CampaignComparisonRow: ResolverTypeWrapper<CampaignComparisonRowModel>;
+  CampaignComparisonTotals: ResolverTypeWrapper<CampaignComparisonTotals>;
   CampaignConnection: ResolverTypeWrapper<Connection<CampaignModel>>;
   CampaignEdge: ResolverTypeWrapper<Omit<CampaignEdge, 'node'> & { node: ResolversTypes['Campaign'] }>;
   CampaignFilter: CampaignFilter;
+  CampaignLocationPerformance: ResolverTypeWrapper<CampaignLocationPerformance>;
   CampaignPayload: ResolverTypeWrapper<Omit<CampaignPayload, 'campaign'> & { campaign?: Maybe<ResolversTypes['Campaign']> }>;
+  CampaignPerformance: ResolverTypeWrapper<CampaignPerformanceModel>;
+  CampaignPeriodPerformance: ResolverTypeWrapper<CampaignPeriodPerformance>;
+  CampaignSortField: CampaignSortField;
+  CampaignSpendEntry: ResolverTypeWrapper<CampaignSpendEntryModel>;
   CampaignStatus: CampaignStatus;
   CompleteStoreTaskInput: CompleteStoreTaskInput;
   CreateAutomationRuleInput: CreateAutomationRuleInput;
@@ -964,6 +1345,12 @@ export type ResolversTypes = ResolversObject<{
   CreateEngagementSourcePayload: ResolverTypeWrapper<Omit<CreateEngagementSourcePayload, 'source'> & { source?: Maybe<ResolversTypes['EngagementSource']> }>;
   CreateWebhookEndpointInput: CreateWebhookEndpointInput;
   CreateWebhookEndpointPayload: ResolverTypeWrapper<Omit<CreateWebhookEndpointPayload, 'endpoint'> & { endpoint?: Maybe<ResolversTypes['WebhookEndpoint']> }>;
+  CustomerRfm: ResolverTypeWrapper<CustomerRfmModel>;
+  CustomerRfmConnection: ResolverTypeWrapper<CustomerRfmConnectionModel>;
+  CustomerRfmEdge: ResolverTypeWrapper<Omit<CustomerRfmEdge, 'node'> & { node: ResolversTypes['CustomerRfm'] }>;
+  CustomerSegmentRefresh: ResolverTypeWrapper<CustomerSegmentRefresh>;
+  CustomerSegmentReport: ResolverTypeWrapper<CustomerSegmentReport>;
+  CustomerSegmentStats: ResolverTypeWrapper<CustomerSegmentStats>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Decimal: ResolverTypeWrapper<Scalars['Decimal']['output']>;
   DeleteAutomationRuleInput: DeleteAutomationRuleInput;
@@ -983,6 +1370,10 @@ export type ResolversTypes = ResolversObject<{
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Product: ResolverTypeWrapper<Product>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  RecordCampaignSpendInput: RecordCampaignSpendInput;
+  RecordCampaignSpendPayload: ResolverTypeWrapper<Omit<RecordCampaignSpendPayload, 'spendEntry'> & { spendEntry?: Maybe<ResolversTypes['CampaignSpendEntry']> }>;
+  RefreshCustomerSegmentsPayload: ResolverTypeWrapper<RefreshCustomerSegmentsPayload>;
+  RfmSegment: RfmSegment;
   RotateEngagementSourceSecretInput: RotateEngagementSourceSecretInput;
   RotateWebhookSecretInput: RotateWebhookSecretInput;
   RotateWebhookSecretPayload: ResolverTypeWrapper<Omit<RotateWebhookSecretPayload, 'endpoint'> & { endpoint?: Maybe<ResolversTypes['WebhookEndpoint']> }>;
@@ -990,6 +1381,7 @@ export type ResolversTypes = ResolversObject<{
   RuleFiringConnection: ResolverTypeWrapper<Connection<RuleFiringModel>>;
   RuleFiringEdge: ResolverTypeWrapper<Omit<RuleFiringEdge, 'node'> & { node: ResolversTypes['RuleFiring'] }>;
   SalesMetric: SalesMetric;
+  SortDirection: SortDirection;
   StoreTask: ResolverTypeWrapper<StoreTaskModel>;
   StoreTaskConnection: ResolverTypeWrapper<Connection<StoreTaskModel>>;
   StoreTaskEdge: ResolverTypeWrapper<Omit<StoreTaskEdge, 'node'> & { node: ResolversTypes['StoreTask'] }>;
@@ -1033,10 +1425,22 @@ export type ResolversParentTypes = ResolversObject<{
   AutomationTrigger: AutomationRuleModel;
   AutomationTriggerInput: AutomationTriggerInput;
   Campaign: CampaignModel;
+  Float: Scalars['Float']['output'];
+  CampaignAudienceConnection: CampaignAudienceConnectionModel;
+  CampaignAudienceEdge: Omit<CampaignAudienceEdge, 'node'> & { node: ResolversParentTypes['CampaignAudienceMember'] };
+  CampaignAudienceMember: CampaignAudienceMemberModel;
+  CampaignCategoryPerformance: CampaignCategoryPerformance;
+  CampaignComparison: CampaignComparisonModel;
+  CampaignComparisonRow: CampaignComparisonRowModel;
+  CampaignComparisonTotals: CampaignComparisonTotals;
   CampaignConnection: Connection<CampaignModel>;
   CampaignEdge: Omit<CampaignEdge, 'node'> & { node: ResolversParentTypes['Campaign'] };
   CampaignFilter: CampaignFilter;
+  CampaignLocationPerformance: CampaignLocationPerformance;
   CampaignPayload: Omit<CampaignPayload, 'campaign'> & { campaign?: Maybe<ResolversParentTypes['Campaign']> };
+  CampaignPerformance: CampaignPerformanceModel;
+  CampaignPeriodPerformance: CampaignPeriodPerformance;
+  CampaignSpendEntry: CampaignSpendEntryModel;
   CompleteStoreTaskInput: CompleteStoreTaskInput;
   CreateAutomationRuleInput: CreateAutomationRuleInput;
   CreateCampaignInput: CreateCampaignInput;
@@ -1044,6 +1448,12 @@ export type ResolversParentTypes = ResolversObject<{
   CreateEngagementSourcePayload: Omit<CreateEngagementSourcePayload, 'source'> & { source?: Maybe<ResolversParentTypes['EngagementSource']> };
   CreateWebhookEndpointInput: CreateWebhookEndpointInput;
   CreateWebhookEndpointPayload: Omit<CreateWebhookEndpointPayload, 'endpoint'> & { endpoint?: Maybe<ResolversParentTypes['WebhookEndpoint']> };
+  CustomerRfm: CustomerRfmModel;
+  CustomerRfmConnection: CustomerRfmConnectionModel;
+  CustomerRfmEdge: Omit<CustomerRfmEdge, 'node'> & { node: ResolversParentTypes['CustomerRfm'] };
+  CustomerSegmentRefresh: CustomerSegmentRefresh;
+  CustomerSegmentReport: CustomerSegmentReport;
+  CustomerSegmentStats: CustomerSegmentStats;
   DateTime: Scalars['DateTime']['output'];
   Decimal: Scalars['Decimal']['output'];
   DeleteAutomationRuleInput: DeleteAutomationRuleInput;
@@ -1061,6 +1471,9 @@ export type ResolversParentTypes = ResolversObject<{
   PageInfo: PageInfo;
   Product: Product;
   Query: Record<PropertyKey, never>;
+  RecordCampaignSpendInput: RecordCampaignSpendInput;
+  RecordCampaignSpendPayload: Omit<RecordCampaignSpendPayload, 'spendEntry'> & { spendEntry?: Maybe<ResolversParentTypes['CampaignSpendEntry']> };
+  RefreshCustomerSegmentsPayload: RefreshCustomerSegmentsPayload;
   RotateEngagementSourceSecretInput: RotateEngagementSourceSecretInput;
   RotateWebhookSecretInput: RotateWebhookSecretInput;
   RotateWebhookSecretPayload: Omit<RotateWebhookSecretPayload, 'endpoint'> & { endpoint?: Maybe<ResolversParentTypes['WebhookEndpoint']> };
@@ -1135,23 +1548,86 @@ export type AutomationTriggerResolvers<ContextType = Context, ParentType extends
   minOrders?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   period?: Resolver<Maybe<ResolversTypes['MilestonePeriod']>, ParentType, ContextType>;
   product?: Resolver<Maybe<ResolversTypes['Product']>, ParentType, ContextType>;
+  rfmSegment?: Resolver<Maybe<ResolversTypes['RfmSegment']>, ParentType, ContextType>;
   segmentName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   threshold?: Resolver<Maybe<ResolversTypes['Decimal']>, ParentType, ContextType>;
 }>;
 
 export type CampaignResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Campaign'] = ResolversParentTypes['Campaign'], FederationReferenceType extends FederationReferenceTypes['Campaign'] = FederationReferenceTypes['Campaign']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Campaign']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  audience?: Resolver<ResolversTypes['CampaignAudienceConnection'], ParentType, ContextType, RequireFields<CampaignAudienceArgs, 'first'>>;
   budget?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
   channel?: Resolver<ResolversTypes['CampaignChannel'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   endsAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  performance?: Resolver<ResolversTypes['CampaignPerformance'], ParentType, ContextType, RequireFields<CampaignPerformanceArgs, 'halfLifeDays' | 'lookbackDays' | 'model'>>;
   startsAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['CampaignStatus'], ParentType, ContextType>;
   targetLocations?: Resolver<Array<ResolversTypes['Location']>, ParentType, ContextType>;
   targetProducts?: Resolver<Array<ResolversTypes['Product']>, ParentType, ContextType>;
+  targetSegments?: Resolver<Array<ResolversTypes['RfmSegment']>, ParentType, ContextType>;
   touchpoints?: Resolver<ResolversTypes['TouchpointConnection'], ParentType, ContextType, RequireFields<CampaignTouchpointsArgs, 'first'>>;
+}>;
+
+export type CampaignAudienceConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CampaignAudienceConnection'] = ResolversParentTypes['CampaignAudienceConnection']> = ResolversObject<{
+  asOf?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  edges?: Resolver<Array<ResolversTypes['CampaignAudienceEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['CampaignAudienceMember']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type CampaignAudienceEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CampaignAudienceEdge'] = ResolversParentTypes['CampaignAudienceEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['CampaignAudienceMember'], ParentType, ContextType>;
+}>;
+
+export type CampaignAudienceMemberResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CampaignAudienceMember'] = ResolversParentTypes['CampaignAudienceMember']> = ResolversObject<{
+  customerId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  matches?: Resolver<Array<ResolversTypes['CustomerRfm']>, ParentType, ContextType>;
+}>;
+
+export type CampaignCategoryPerformanceResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CampaignCategoryPerformance'] = ResolversParentTypes['CampaignCategoryPerformance']> = ResolversObject<{
+  category?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  orderCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  revenue?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  unitsSold?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type CampaignComparisonResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CampaignComparison'] = ResolversParentTypes['CampaignComparison']> = ResolversObject<{
+  asOf?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  from?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  halfLifeDays?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  lookbackDays?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  model?: Resolver<ResolversTypes['AttributionModel'], ParentType, ContextType>;
+  rows?: Resolver<Array<ResolversTypes['CampaignComparisonRow']>, ParentType, ContextType>;
+  source?: Resolver<ResolversTypes['AttributionSource'], ParentType, ContextType>;
+  to?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  totals?: Resolver<ResolversTypes['CampaignComparisonTotals'], ParentType, ContextType>;
+}>;
+
+export type CampaignComparisonRowResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CampaignComparisonRow'] = ResolversParentTypes['CampaignComparisonRow']> = ResolversObject<{
+  campaign?: Resolver<ResolversTypes['Campaign'], ParentType, ContextType>;
+  conversions?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  orderCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  revenue?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  roas?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  roi?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  spend?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  unitsSold?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type CampaignComparisonTotalsResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CampaignComparisonTotals'] = ResolversParentTypes['CampaignComparisonTotals']> = ResolversObject<{
+  attributedRevenue?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  conversions?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  revenue?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  roas?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  roi?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  spend?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  unattributedRevenue?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
 }>;
 
 export type CampaignConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CampaignConnection'] = ResolversParentTypes['CampaignConnection']> = ResolversObject<{
@@ -1166,9 +1642,54 @@ export type CampaignEdgeResolvers<ContextType = Context, ParentType extends Reso
   node?: Resolver<ResolversTypes['Campaign'], ParentType, ContextType>;
 }>;
 
+export type CampaignLocationPerformanceResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CampaignLocationPerformance'] = ResolversParentTypes['CampaignLocationPerformance']> = ResolversObject<{
+  conversions?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  location?: Resolver<ResolversTypes['Location'], ParentType, ContextType>;
+  orderCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  revenue?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  unitsSold?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
 export type CampaignPayloadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CampaignPayload'] = ResolversParentTypes['CampaignPayload']> = ResolversObject<{
   campaign?: Resolver<Maybe<ResolversTypes['Campaign']>, ParentType, ContextType>;
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
+export type CampaignPerformanceResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CampaignPerformance'] = ResolversParentTypes['CampaignPerformance']> = ResolversObject<{
+  asOf?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  byCategory?: Resolver<Array<ResolversTypes['CampaignCategoryPerformance']>, ParentType, ContextType>;
+  byDay?: Resolver<Array<ResolversTypes['CampaignPeriodPerformance']>, ParentType, ContextType>;
+  byLocation?: Resolver<Array<ResolversTypes['CampaignLocationPerformance']>, ParentType, ContextType>;
+  byWeek?: Resolver<Array<ResolversTypes['CampaignPeriodPerformance']>, ParentType, ContextType>;
+  conversions?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  from?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  halfLifeDays?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  lookbackDays?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  model?: Resolver<ResolversTypes['AttributionModel'], ParentType, ContextType>;
+  orderCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  revenue?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  roas?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  roi?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  source?: Resolver<ResolversTypes['AttributionSource'], ParentType, ContextType>;
+  spend?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  to?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  unitsSold?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type CampaignPeriodPerformanceResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CampaignPeriodPerformance'] = ResolversParentTypes['CampaignPeriodPerformance']> = ResolversObject<{
+  conversions?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  orderCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  revenue?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  start?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  unitsSold?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type CampaignSpendEntryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CampaignSpendEntry'] = ResolversParentTypes['CampaignSpendEntry']> = ResolversObject<{
+  amount?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  campaign?: Resolver<ResolversTypes['Campaign'], ParentType, ContextType>;
+  date?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  recordedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
 }>;
 
 export type CreateEngagementSourcePayloadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CreateEngagementSourcePayload'] = ResolversParentTypes['CreateEngagementSourcePayload']> = ResolversObject<{
@@ -1181,6 +1702,60 @@ export type CreateWebhookEndpointPayloadResolvers<ContextType = Context, ParentT
   endpoint?: Resolver<Maybe<ResolversTypes['WebhookEndpoint']>, ParentType, ContextType>;
   signingSecret?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
+export type CustomerRfmResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CustomerRfm'] = ResolversParentTypes['CustomerRfm']> = ResolversObject<{
+  asOf?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  customerId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  frequency?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  frequencyScore?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  lastOrderAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  location?: Resolver<Maybe<ResolversTypes['Location']>, ParentType, ContextType>;
+  monetary?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  monetaryScore?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  recencyDays?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  recencyScore?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  segment?: Resolver<ResolversTypes['RfmSegment'], ParentType, ContextType>;
+  segmentSince?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+}>;
+
+export type CustomerRfmConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CustomerRfmConnection'] = ResolversParentTypes['CustomerRfmConnection']> = ResolversObject<{
+  asOf?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  edges?: Resolver<Array<ResolversTypes['CustomerRfmEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['CustomerRfm']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type CustomerRfmEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CustomerRfmEdge'] = ResolversParentTypes['CustomerRfmEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['CustomerRfm'], ParentType, ContextType>;
+}>;
+
+export type CustomerSegmentRefreshResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CustomerSegmentRefresh'] = ResolversParentTypes['CustomerSegmentRefresh']> = ResolversObject<{
+  asOf?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  customerCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  entryCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  finishedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  firingCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+}>;
+
+export type CustomerSegmentReportResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CustomerSegmentReport'] = ResolversParentTypes['CustomerSegmentReport']> = ResolversObject<{
+  asOf?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  customerCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  location?: Resolver<Maybe<ResolversTypes['Location']>, ParentType, ContextType>;
+  segments?: Resolver<Array<ResolversTypes['CustomerSegmentStats']>, ParentType, ContextType>;
+}>;
+
+export type CustomerSegmentStatsResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CustomerSegmentStats'] = ResolversParentTypes['CustomerSegmentStats']> = ResolversObject<{
+  avgFrequency?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  avgMonetary?: Resolver<Maybe<ResolversTypes['Decimal']>, ParentType, ContextType>;
+  avgRecencyDays?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  customerCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  revenue?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  segment?: Resolver<ResolversTypes['RfmSegment'], ParentType, ContextType>;
+  share?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
 }>;
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
@@ -1255,6 +1830,8 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   createWebhookEndpoint?: Resolver<ResolversTypes['CreateWebhookEndpointPayload'], ParentType, ContextType, RequireFields<MutationCreateWebhookEndpointArgs, 'input'>>;
   deleteAutomationRule?: Resolver<ResolversTypes['DeleteAutomationRulePayload'], ParentType, ContextType, RequireFields<MutationDeleteAutomationRuleArgs, 'input'>>;
   deleteWebhookEndpoint?: Resolver<ResolversTypes['DeleteWebhookEndpointPayload'], ParentType, ContextType, RequireFields<MutationDeleteWebhookEndpointArgs, 'input'>>;
+  recordCampaignSpend?: Resolver<ResolversTypes['RecordCampaignSpendPayload'], ParentType, ContextType, RequireFields<MutationRecordCampaignSpendArgs, 'input'>>;
+  refreshCustomerSegments?: Resolver<ResolversTypes['RefreshCustomerSegmentsPayload'], ParentType, ContextType>;
   rotateEngagementSourceSecret?: Resolver<ResolversTypes['CreateEngagementSourcePayload'], ParentType, ContextType, RequireFields<MutationRotateEngagementSourceSecretArgs, 'input'>>;
   rotateWebhookSecret?: Resolver<ResolversTypes['RotateWebhookSecretPayload'], ParentType, ContextType, RequireFields<MutationRotateWebhookSecretArgs, 'input'>>;
   updateAutomationRule?: Resolver<ResolversTypes['AutomationRulePayload'], ParentType, ContextType, RequireFields<MutationUpdateAutomationRuleArgs, 'input'>>;
@@ -1277,15 +1854,29 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   automationRule?: Resolver<Maybe<ResolversTypes['AutomationRule']>, ParentType, ContextType, RequireFields<QueryAutomationRuleArgs, 'id'>>;
   automationRules?: Resolver<ResolversTypes['AutomationRuleConnection'], ParentType, ContextType, RequireFields<QueryAutomationRulesArgs, 'first'>>;
   campaign?: Resolver<Maybe<ResolversTypes['Campaign']>, ParentType, ContextType, RequireFields<QueryCampaignArgs, 'id'>>;
+  campaignComparison?: Resolver<ResolversTypes['CampaignComparison'], ParentType, ContextType, RequireFields<QueryCampaignComparisonArgs, 'direction' | 'first' | 'halfLifeDays' | 'lookbackDays' | 'model' | 'sortBy'>>;
   campaigns?: Resolver<ResolversTypes['CampaignConnection'], ParentType, ContextType, RequireFields<QueryCampaignsArgs, 'first'>>;
+  customerRfm?: Resolver<Maybe<ResolversTypes['CustomerRfm']>, ParentType, ContextType, RequireFields<QueryCustomerRfmArgs, 'customerId'>>;
+  customerSegments?: Resolver<ResolversTypes['CustomerSegmentReport'], ParentType, ContextType, Partial<QueryCustomerSegmentsArgs>>;
   engagementSource?: Resolver<Maybe<ResolversTypes['EngagementSource']>, ParentType, ContextType, RequireFields<QueryEngagementSourceArgs, 'id'>>;
   engagementSources?: Resolver<ResolversTypes['EngagementSourceConnection'], ParentType, ContextType, RequireFields<QueryEngagementSourcesArgs, 'first'>>;
   inboundWebhookRejections?: Resolver<ResolversTypes['InboundWebhookRejectionConnection'], ParentType, ContextType, RequireFields<QueryInboundWebhookRejectionsArgs, 'first'>>;
+  segmentCustomers?: Resolver<ResolversTypes['CustomerRfmConnection'], ParentType, ContextType, RequireFields<QuerySegmentCustomersArgs, 'first' | 'segment'>>;
   storeTasks?: Resolver<ResolversTypes['StoreTaskConnection'], ParentType, ContextType, RequireFields<QueryStoreTasksArgs, 'first'>>;
   touchpoints?: Resolver<ResolversTypes['TouchpointConnection'], ParentType, ContextType, RequireFields<QueryTouchpointsArgs, 'first'>>;
   webhookDelivery?: Resolver<Maybe<ResolversTypes['WebhookDelivery']>, ParentType, ContextType, RequireFields<QueryWebhookDeliveryArgs, 'id'>>;
   webhookEndpoint?: Resolver<Maybe<ResolversTypes['WebhookEndpoint']>, ParentType, ContextType, RequireFields<QueryWebhookEndpointArgs, 'id'>>;
   webhookEndpoints?: Resolver<ResolversTypes['WebhookEndpointConnection'], ParentType, ContextType, RequireFields<QueryWebhookEndpointsArgs, 'first'>>;
+}>;
+
+export type RecordCampaignSpendPayloadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RecordCampaignSpendPayload'] = ResolversParentTypes['RecordCampaignSpendPayload']> = ResolversObject<{
+  spendEntry?: Resolver<Maybe<ResolversTypes['CampaignSpendEntry']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+}>;
+
+export type RefreshCustomerSegmentsPayloadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RefreshCustomerSegmentsPayload'] = ResolversParentTypes['RefreshCustomerSegmentsPayload']> = ResolversObject<{
+  refresh?: Resolver<Maybe<ResolversTypes['CustomerSegmentRefresh']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 }>;
 
 export type RotateWebhookSecretPayloadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RotateWebhookSecretPayload'] = ResolversParentTypes['RotateWebhookSecretPayload']> = ResolversObject<{
@@ -1456,11 +2047,28 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   AutomationRulePayload?: AutomationRulePayloadResolvers<ContextType>;
   AutomationTrigger?: AutomationTriggerResolvers<ContextType>;
   Campaign?: CampaignResolvers<ContextType>;
+  CampaignAudienceConnection?: CampaignAudienceConnectionResolvers<ContextType>;
+  CampaignAudienceEdge?: CampaignAudienceEdgeResolvers<ContextType>;
+  CampaignAudienceMember?: CampaignAudienceMemberResolvers<ContextType>;
+  CampaignCategoryPerformance?: CampaignCategoryPerformanceResolvers<ContextType>;
+  CampaignComparison?: CampaignComparisonResolvers<ContextType>;
+  CampaignComparisonRow?: CampaignComparisonRowResolvers<ContextType>;
+  CampaignComparisonTotals?: CampaignComparisonTotalsResolvers<ContextType>;
   CampaignConnection?: CampaignConnectionResolvers<ContextType>;
   CampaignEdge?: CampaignEdgeResolvers<ContextType>;
+  CampaignLocationPerformance?: CampaignLocationPerformanceResolvers<ContextType>;
   CampaignPayload?: CampaignPayloadResolvers<ContextType>;
+  CampaignPerformance?: CampaignPerformanceResolvers<ContextType>;
+  CampaignPeriodPerformance?: CampaignPeriodPerformanceResolvers<ContextType>;
+  CampaignSpendEntry?: CampaignSpendEntryResolvers<ContextType>;
   CreateEngagementSourcePayload?: CreateEngagementSourcePayloadResolvers<ContextType>;
   CreateWebhookEndpointPayload?: CreateWebhookEndpointPayloadResolvers<ContextType>;
+  CustomerRfm?: CustomerRfmResolvers<ContextType>;
+  CustomerRfmConnection?: CustomerRfmConnectionResolvers<ContextType>;
+  CustomerRfmEdge?: CustomerRfmEdgeResolvers<ContextType>;
+  CustomerSegmentRefresh?: CustomerSegmentRefreshResolvers<ContextType>;
+  CustomerSegmentReport?: CustomerSegmentReportResolvers<ContextType>;
+  CustomerSegmentStats?: CustomerSegmentStatsResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   Decimal?: GraphQLScalarType;
   DeleteAutomationRulePayload?: DeleteAutomationRulePayloadResolvers<ContextType>;
@@ -1476,6 +2084,8 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   PageInfo?: PageInfoResolvers<ContextType>;
   Product?: ProductResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  RecordCampaignSpendPayload?: RecordCampaignSpendPayloadResolvers<ContextType>;
+  RefreshCustomerSegmentsPayload?: RefreshCustomerSegmentsPayloadResolvers<ContextType>;
   RotateWebhookSecretPayload?: RotateWebhookSecretPayloadResolvers<ContextType>;
   RuleFiring?: RuleFiringResolvers<ContextType>;
   RuleFiringConnection?: RuleFiringConnectionResolvers<ContextType>;
