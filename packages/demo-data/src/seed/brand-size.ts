@@ -18,6 +18,12 @@ export const DEMO_BRAND: BrandSize = { locations: 12, products: 120, orders: 6_0
 /** A mid-sized chain, for load and query-plan work against PostgreSQL. */
 export const MEDIUM_BRAND: BrandSize = { locations: 50, products: 5_000, orders: 200_000, campaigns: 20, months: 12 };
 
+/**
+ * The issue's benchmark brand (issue 5, "Speed"): 200 locations, 20,000 products, 2,000,000
+ * orders over a year, for the analytics benchmark against PostgreSQL (`npm run bench:analytics`).
+ */
+export const LARGE_BRAND: BrandSize = { locations: 200, products: 20_000, orders: 2_000_000, campaigns: 40, months: 12 };
+
 export type ResolvedSize = Required<BrandSize>;
 
 export function resolveSize(size: BrandSize): ResolvedSize {

@@ -5,6 +5,7 @@ import type { Campaign, Level, Location, Order, OrderLine, PaymentMethod, Produc
 import { percentOf } from './money';
 import { tradingDays, type TradingDay } from './order-calendar';
 import { cumulative, deriveSeed, pickIndex, Rng } from './prng';
+import { OrderMemo } from './order-memo';
 import { OUTDOOR_SEASON, VOCABULARY_BY_CATEGORY } from './product-vocabulary';
 import { dayFactor, hourCurve } from './trading-hours';
 
@@ -71,8 +72,9 @@ function outletsOf(input: OrderStreamInput): Outlet[] {
 
 /**
  * The sales history as a deterministic stream: `batches(n)` yields the same orders in the same
- * (chronological) order every time it is called, n at a time, so the inventory and sales loaders
- * can each walk it without holding 200,000 orders in memory.
+ * (chronological) order every time it is called, n at a time, so the loaders can each walk it
+ * without holding the orders as objects: the first walk draws them, later ones read them back
+ * from a compact record (OrderMemo).
  */
 export function createOrderStream(input: OrderStreamInput): (batchSize?: number) => Generator<Order[]> {
   const { products, until } = input;
@@ -110,11 +112,27 @@ export function createOrderStream(input: OrderStreamInput): (batchSize?: number)
     return `cus_${String(number).padStart(6, '0')}`;
   }
 
+  // The campaign's target products the outlet carries, in the outlet's order. Walks the (short)
+  // target list rather than filtering the outlet's whole range: for 40 campaigns × 200 locations
+  // × thousands of products that filter was most of the time spent generating orders.
+  const productIndex = new Map(products.map((product, i) => [product.sku, i]));
+  const positions = new Map<Outlet, Int32Array>();
   const promotedCache = new Map<string, number[]>();
   function promotedAt(outlet: Outlet, campaign: Campaign): number[] {
     const key = `${campaign.id}|${outlet.location.id}`;
     let promoted = promotedCache.get(key);
-    if (!promoted) promotedCache.set(key, (promoted = outlet.products.filter((p) => attribution.covers(campaign, products[p].sku))));
+    if (!promoted) {
+      let position = positions.get(outlet);
+      if (!position) {
+        position = new Int32Array(products.length);
+        outlet.products.forEach((p, i) => (position![p] = i + 1));
+        positions.set(outlet, position);
+      }
+      const at = position;
+      const targets = [...new Set(campaign.targetSkus.map((sku) => productIndex.get(sku)).filter((p): p is number => p !== undefined && at[p] > 0))];
+      promoted = targets.sort((a, b) => at[a] - at[b]);
+      promotedCache.set(key, promoted);
+    }
     return promoted;
   }
 
@@ -178,18 +196,30 @@ export function createOrderStream(input: OrderStreamInput): (batchSize?: number)
     };
   }
 
+  // Every walk after the first reads the orders back (see OrderMemo); the UTC offsets are a
+  // pure cache, shared for the same reason.
+  const offsets = new UtcOffsets();
+  const memo = new OrderMemo(deriveSeed(input.seed, 'orders'), input.locations, products, input.campaigns, PAYMENT_METHODS);
+
+  function drawDay(day: TradingDay): Order[] {
+    if (!day.orders) return [];
+    const rng = new Rng(memo.position);
+    const open = cumulative(outlets.map((outlet) => outlet.location.salesShare * dayFactor(outlet.location, day.date)));
+    const drafts: Draft[] = [];
+    for (let i = 0; i < day.orders; i += 1) drafts.push(draft(rng, offsets, outlets[pickIndex(rng, open)], day));
+    drafts.sort((a, b) => a.ms - b.ms);
+    const orders = drafts.map((next) => toOrder(rng, next));
+    memo.record(orders, rng.position);
+    return orders;
+  }
+
   return function* batches(batchSize = 2_000): Generator<Order[]> {
-    const rng = new Rng(deriveSeed(input.seed, 'orders'));
-    const offsets = new UtcOffsets();
     let batch: Order[] = [];
-    for (const day of days) {
-      if (!day.orders) continue;
-      const open = cumulative(outlets.map((outlet) => outlet.location.salesShare * dayFactor(outlet.location, day.date)));
-      const drafts: Draft[] = [];
-      for (let i = 0; i < day.orders; i += 1) drafts.push(draft(rng, offsets, outlets[pickIndex(rng, open)], day));
-      drafts.sort((a, b) => a.ms - b.ms);
-      for (const next of drafts) {
-        batch.push(toOrder(rng, next));
+    for (let d = 0; d < days.length; d += 1) {
+      // Walks go day by day, so a day not recorded yet is always the next one to draw.
+      const orders = d < memo.days ? memo.read(d) : drawDay(days[d]);
+      for (const order of orders) {
+        batch.push(order);
         if (batch.length >= batchSize) {
           yield batch;
           batch = [];

@@ -11,6 +11,11 @@ export class Rng {
     this.state = seed >>> 0;
   }
 
+  /** Where the sequence stands: `new Rng(rng.position)` continues it exactly. */
+  get position(): number {
+    return this.state;
+  }
+
   uint32(): number {
     this.state = (this.state + 0x6d2b79f5) >>> 0;
     let t = this.state;
