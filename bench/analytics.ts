@@ -558,6 +558,8 @@ async function main(): Promise<void> {
     if (results.some((r) => r.error || !r.check?.ok)) process.exitCode = 1;
   } finally {
     await Promise.all(running.map((p) => p.stop()));
+    // The role is a superuser that logs every statement: leave none behind on the server.
+    await sql.query(`DROP ROLE IF EXISTS ${SERVICE_ROLE}`).catch((error: Error) => console.error(`Could not drop the role ${SERVICE_ROLE}: ${error.message}`));
     await sql.end();
   }
 }
