@@ -2,7 +2,7 @@
  * Live stock through the router: graphql-ws subscriptions whose events are resolved per event
  * through the normal query plan, so fields of other subgraphs (sales) come with them.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { Client } from 'graphql-ws';
 import type { EventBus } from '@joinery/core';
@@ -51,6 +51,12 @@ describe.each(backends())('subscriptions through the router on $name', (backend)
     for (const [sku, name] of [['OAK-TBL-180', 'Oak Dining Table'], ['FJORD-SOFA-3', 'Fjord Sofa']]) {
       await expectData(url, `mutation($input: CreateProductInput!) { createProduct(input: $input) { userErrors { message } } }`, { input: { sku, name, category: 'tables', price: '100.00' } });
     }
+  });
+  // A test that fails before disposing its subscriptions must not leave them to the next test,
+  // which would then wait in vain for its subscriber count: each test's connections end with it.
+  afterEach(async () => {
+    for (const created of clients.splice(0)) await created.dispose();
+    if (stack?.router.hub) await subscribers(0);
   });
   afterAll(async () => {
     for (const created of clients) await created.dispose();

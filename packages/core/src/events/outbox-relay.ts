@@ -134,9 +134,11 @@ export class OutboxRelay {
   private async drain(): Promise<void> {
     for (;;) {
       this.pending = false;
+      // ORDER BY names the table's column: a bare `seq` would be OUTBOX_COLUMNS' text alias, and
+      // '10' sorts before '8' (a batch holding seq 8 to 11 went out as 10, 11, 8, 9).
       const { rows } = await this.session!.query(
         `SELECT ${OUTBOX_COLUMNS}
-         FROM outbox_events WHERE published_at IS NULL ORDER BY seq LIMIT $1`,
+         FROM outbox_events WHERE published_at IS NULL ORDER BY outbox_events.seq LIMIT $1`,
         [this.batchSize],
       );
       if (!rows.length) return;

@@ -36,7 +36,10 @@ export interface OutboxRow {
   recorded_at: Date | string;
 }
 
-/** The select list that reads an `outbox_events` row for `toEnvelope`. */
+/**
+ * The select list that reads an `outbox_events` row for `toEnvelope`. `seq` comes out as text, so
+ * a query ordering by it must write `ORDER BY outbox_events.seq` (a bare `seq` sorts the text).
+ */
 export const OUTBOX_COLUMNS = 'seq::text AS seq, id::text AS id, type, version, aggregate, payload, occurred_at, recorded_at';
 
 const iso = (value: Date | string) => (value instanceof Date ? value : new Date(value)).toISOString();

@@ -16,9 +16,11 @@ export interface OutboxSource {
 async function* outboxEvents(source: OutboxSource, pageSize: number): AsyncGenerator<EventEnvelope> {
   let after = '0';
   for (;;) {
+    // outbox_events.seq, not the text alias `seq` of OUTBOX_COLUMNS: in text order a page after
+    // seq 0 would hold 1, 10, 11… and the next page would start after the wrong event.
     const { rows } = await source.connection.query(
       `SELECT ${OUTBOX_COLUMNS}
-       FROM outbox_events WHERE seq > $1::bigint ORDER BY seq LIMIT $2`,
+       FROM outbox_events WHERE seq > $1::bigint ORDER BY outbox_events.seq LIMIT $2`,
       [after, pageSize],
     );
     for (const row of rows as unknown as OutboxRow[]) yield toEnvelope(row);
