@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import Decimal from 'decimal.js';
 import { DateTimeScalar, DecimalScalar, parseDateTime, parseDecimal } from './scalars';
 
 describe('Decimal', () => {
@@ -26,5 +27,13 @@ describe('DateTime', () => {
 
   it.each(['2026-13-45T00:00:00Z', '2026-03-01', '2026-03-01T09:30:00', 'yesterday', '2026-02-30T00:00:00Z'])('refuses %j', (value) => {
     expect(() => parseDateTime(value)).toThrow(/DateTime/);
+  });
+});
+
+describe('Decimal serialising canonical strings as they are', () => {
+  it('passes two-decimal strings through and still normalises leading zeros and a negative zero', () => {
+    expect(DecimalScalar.serialize('0.10')).toBe('0.10');
+    expect(DecimalScalar.serialize('007.50')).toBe('7.50');
+    expect(DecimalScalar.serialize('-0.00')).toBe(new Decimal('-0.00').toFixed(2));
   });
 });

@@ -1,11 +1,10 @@
 import { mutationPayload, scalarResolvers } from '@joinery/core';
-import { DateScalar, SalesDecimalScalar } from './scalars';
+import { DateScalar } from './scalars';
 import type { Resolvers } from './generated/resolvers-types';
 
 /** Thin: each resolver translates GraphQL to one service call. */
 export const resolvers: Resolvers = {
   ...scalarResolvers,
-  Decimal: SalesDecimalScalar,
   Date: DateScalar,
   Query: {
     order: (_root, { id }, { orders }) => orders.order(id),

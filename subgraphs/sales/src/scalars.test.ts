@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DateScalar, SalesDecimalScalar } from './scalars';
+import { DecimalScalar } from '@joinery/core';
+import { DateScalar } from './scalars';
 
 describe('Date', () => {
   it('takes real calendar dates written YYYY-MM-DD and refuses the rest with BAD_USER_INPUT', () => {
@@ -10,12 +11,12 @@ describe('Date', () => {
   });
 });
 
-describe('Decimal in sales', () => {
-  it('sends strings with two decimals as they are and everything else through core\'s serializer', () => {
-    expect(SalesDecimalScalar.serialize('-1234.50')).toBe('-1234.50');
-    expect(SalesDecimalScalar.serialize('12')).toBe('12.00');
-    expect(SalesDecimalScalar.serialize('0.125')).toBe('0.13');
-    expect(SalesDecimalScalar.serialize(3)).toBe('3.00');
-    expect(() => SalesDecimalScalar.serialize('12,50')).toThrow();
+describe('Decimal (core\'s, as sales serves it)', () => {
+  it('sends strings with two decimals as they are and everything else through decimal.js', () => {
+    expect(DecimalScalar.serialize('-1234.50')).toBe('-1234.50');
+    expect(DecimalScalar.serialize('12')).toBe('12.00');
+    expect(DecimalScalar.serialize('0.125')).toBe('0.13');
+    expect(DecimalScalar.serialize(3)).toBe('3.00');
+    expect(() => DecimalScalar.serialize('12,50')).toThrow();
   });
 });

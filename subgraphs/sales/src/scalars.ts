@@ -1,6 +1,4 @@
-import type Decimal from 'decimal.js';
 import { GraphQLError, GraphQLScalarType, Kind, type ValueNode } from 'graphql';
-import { DecimalScalar } from '@joinery/core';
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
@@ -28,20 +26,4 @@ export const DateScalar = new GraphQLScalarType<string, string>({
     if (ast.kind !== Kind.STRING) throw new GraphQLError('Date must be a string such as "2026-03-02"', { extensions: { code: 'BAD_USER_INPUT' } });
     return parseDate(ast.value);
   },
-});
-
-const CANONICAL_MONEY = /^-?\d{1,20}\.\d{2}$/;
-
-/**
- * Core's Decimal, with a fast path for what sales' services already produce (strings with exactly
- * two decimals, from decimal.js or SQL numeric::text): those go out as they are. A report of
- * 10,000 rows carries 30,000 of them, and re-parsing each through decimal.js was half of the time
- * graphql-js spent on it. Anything else goes through core's serializer unchanged.
- */
-export const SalesDecimalScalar = new GraphQLScalarType<Decimal, string>({
-  name: DecimalScalar.name,
-  description: DecimalScalar.description,
-  serialize: (value) => (typeof value === 'string' && CANONICAL_MONEY.test(value) ? value : DecimalScalar.serialize(value)),
-  parseValue: DecimalScalar.parseValue,
-  parseLiteral: DecimalScalar.parseLiteral,
 });
