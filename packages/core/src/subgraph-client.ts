@@ -1,9 +1,14 @@
-import { ACTOR_HEADER } from './identity/actor';
+import { serviceIdentity } from './auth/identity';
+import { IDENTITY_HEADER, internalAuth, type InternalAuth } from './auth/internal-token';
 
 /** Calls another subgraph over HTTP. Used only for what a subgraph must ask another about. */
 export interface SubgraphClient {
-  /** `actor` is forwarded in the joinery-actor header: who the calling request acts for. */
-  request<T>(query: string, variables?: Record<string, unknown>, options?: { actor?: string }): Promise<T>;
+  /**
+   * Calls as a service identity (every permission, every location) signed in the
+   * joinery-identity header; `actor` is who the change is recorded for (the user behind the
+   * calling request), `requestId` the router's id of that request.
+   */
+  request<T>(query: string, variables?: Record<string, unknown>, options?: { actor?: string; requestId?: string }): Promise<T>;
 }
 
 /** The other subgraph could not be reached or did not answer in time: worth retrying later. */
@@ -22,14 +27,19 @@ export class SubgraphResponseError extends Error {
   }
 }
 
-export function createSubgraphClient(name: string, url: string, timeoutMs: number): SubgraphClient {
+/** `caller` names the calling subgraph in the identity it signs (`service:<caller>`). */
+export function createSubgraphClient(name: string, url: string, timeoutMs: number, options: { caller?: string; auth?: InternalAuth } = {}): SubgraphClient {
+  const auth = options.auth ?? internalAuth();
+  const caller = options.caller ?? 'joinery';
   return {
-    async request<T>(query: string, variables?: Record<string, unknown>, options?: { actor?: string }): Promise<T> {
+    async request<T>(query: string, variables?: Record<string, unknown>, callOptions?: { actor?: string; requestId?: string }): Promise<T> {
+      const identity = serviceIdentity(caller);
+      const token = await auth.sign({ ...identity, actor: callOptions?.actor ?? identity.actor, requestId: callOptions?.requestId });
       let body: { data?: T; errors?: { message: string }[] };
       try {
         const response = await fetch(url, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', ...(options?.actor ? { [ACTOR_HEADER]: options.actor } : {}) },
+          headers: { 'content-type': 'application/json', [IDENTITY_HEADER]: token },
           body: JSON.stringify({ query, variables }),
           signal: AbortSignal.timeout(timeoutMs),
         });

@@ -4,7 +4,9 @@ import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/dis
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { GraphQLError, parse, type GraphQLFormattedError } from 'graphql';
 import { serveGraphQL, type GraphQLHttpOptions, type GraphQLService } from './http/graphql-http';
-import { actorOf } from './identity/actor';
+import type { IncomingMessage } from 'node:http';
+import type { Identity } from './auth/identity';
+import { internalAuth, type InternalAuth } from './auth/internal-token';
 
 /** `{ typeDefs, resolvers }` as @apollo/subgraph 2.14 (the last supporting Node 20) takes it. */
 type SubgraphModule = Extract<Parameters<typeof buildSubgraphSchema>[0], { resolvers?: unknown }>;
@@ -14,8 +16,14 @@ export interface SubgraphServerOptions<TContext extends BaseContext> {
   /** Path to the subgraph's schema.graphql. */
   schemaPath: string;
   resolvers: unknown;
-  /** Builds a request's context: fresh DataLoaders per request; `actor` is who the request names (see actor.ts). */
-  createContext: (request: { actor: string }) => TContext;
+  /**
+   * Builds a request's context: fresh DataLoaders per request. `identity` is who the request acts
+   * for, as the router (or a calling subgraph) signed it; `actor` is `identity.actor`, recorded
+   * on changes.
+   */
+  createContext: (request: { identity: Identity; actor: string }) => TContext;
+  /** Verifies the joinery-identity header. Default: INTERNAL_AUTH_SECRET's (see internal-token.ts). */
+  auth?: InternalAuth;
   /** POST routes beside GraphQL (e.g. inbound webhooks), by path; a path ending in `/*` matches below it. */
   postRoutes?: GraphQLHttpOptions<TContext>['postRoutes'];
 }
@@ -83,5 +91,28 @@ export async function buildSubgraphServer<TContext extends BaseContext>(options:
     ],
   });
   await apollo.start();
-  return { name: options.name, apollo, ...serveGraphQL(options.name, { server: apollo, context: async (request) => options.createContext({ actor: actorOf(request) }), postRoutes: options.postRoutes }) };
+  const auth = options.auth ?? internalAuth();
+  const identities = new WeakMap<IncomingMessage, Identity>();
+  return {
+    name: options.name,
+    apollo,
+    ...serveGraphQL(options.name, {
+      server: apollo,
+      // Only the router and Joinery's subgraphs hold the secret: a direct call, `_service` and
+      // `_entities` included, is refused before anything is parsed.
+      guard: async (request) => {
+        const identity = await auth.fromRequest(request);
+        if (identity) {
+          identities.set(request, identity);
+          return undefined;
+        }
+        return { status: 401, body: { errors: [{ message: `The ${options.name} subgraph answers only the router: send requests to the router with a bearer token`, extensions: { code: 'UNAUTHENTICATED' } }] } };
+      },
+      context: async (request) => {
+        const identity = identities.get(request)!;
+        return options.createContext({ identity, actor: identity.actor });
+      },
+      postRoutes: options.postRoutes,
+    }),
+  };
 }

@@ -1,16 +1,27 @@
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
+import { signUserToken } from './auth/user-token';
+import { TEST_ADMIN, type TestCaller } from './testing';
 
-/** A graphql-ws client as a dashboard would use it (no retries, so a test sees every close). */
-export function wsClient(httpUrl: string, options: { connectionParams?: Record<string, unknown>; retryAttempts?: number; /** Fixed wait between retries, in ms (default: graphql-ws's back-off). */ retryWaitMs?: number } = {}): Client {
+/**
+ * A graphql-ws client as a dashboard would use it (no retries, so a test sees every close). It
+ * authenticates in connection_init as `caller` (default an admin) unless `connectionParams` is given.
+ */
+export function wsClient(httpUrl: string, options: { connectionParams?: Record<string, unknown>; caller?: TestCaller; retryAttempts?: number; /** Fixed wait between retries, in ms (default: graphql-ws's back-off). */ retryWaitMs?: number } = {}): Client {
+  const caller = options.caller ?? TEST_ADMIN;
   const retryWaitMs = options.retryWaitMs;
   return createClient({
     url: httpUrl.replace(/^http/, 'ws'),
     webSocketImpl: WebSocket,
     retryAttempts: options.retryAttempts ?? 0,
     ...(retryWaitMs === undefined ? {} : { retryWait: () => new Promise<void>((resolve) => setTimeout(resolve, retryWaitMs)) }),
-    connectionParams: options.connectionParams,
+    connectionParams:
+      options.connectionParams ??
+      (async () => ({ authorization: `Bearer ${await signUserToken({ subject: caller.subject ?? `test-${caller.role}`, role: caller.role, locations: caller.locations ?? ['*'] })}` })),
     lazy: false,
+    // Closes reach each subscription's sink (see `collect`) and the `closed` event; refusals that
+    // tests provoke on purpose need not be printed too.
+    onNonLazyError: () => {},
   });
 }
 

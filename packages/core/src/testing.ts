@@ -1,14 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { expect } from 'vitest';
+import type { Identity, Role } from './auth/identity';
+import { IDENTITY_HEADER, internalAuth } from './auth/internal-token';
+import { signUserToken } from './auth/user-token';
 import type { SubgraphName } from './config';
 import type { Database, DatabaseTarget } from './db/database';
 import { InProcessEventBus, RedisEventBus, type EventBus } from './events/event-bus';
 
 export interface Backend {
   name: 'pglite' | 'postgres';
-  /** Fresh, empty targets for the three subgraphs: in-memory PGlite, or new schemas on PostgreSQL. */
-  targets(): Record<SubgraphName, DatabaseTarget>;
+  /** Fresh, empty targets for the three subgraphs and the router's audit log: in-memory PGlite, or new schemas on PostgreSQL. */
+  targets(): Record<SubgraphName | 'audit', DatabaseTarget>;
   /**
    * A bus for events: in-process with PGlite; with PostgreSQL, Redis when REDIS_URL is set (on
    * channels of its own), as a deployment on real services would run.
@@ -26,7 +29,7 @@ export function backends(): Backend[] {
   const list: Backend[] = [
     {
       name: 'pglite',
-      targets: () => ({ inventory: { kind: 'pglite' }, sales: { kind: 'pglite' }, marketing: { kind: 'pglite' } }),
+      targets: () => ({ inventory: { kind: 'pglite' }, sales: { kind: 'pglite' }, marketing: { kind: 'pglite' }, audit: { kind: 'pglite' } }),
       bus: async () => new InProcessEventBus(),
       cleanup: async () => {},
     },
@@ -45,11 +48,11 @@ export function backends(): Backend[] {
       name: 'postgres',
       targets() {
         const prefix = `t_${randomBytes(5).toString('hex')}`;
-        const target = (name: SubgraphName): DatabaseTarget => {
+        const target = (name: SubgraphName | 'audit'): DatabaseTarget => {
           created.push(`${prefix}_${name}`);
           return { kind: 'postgres', url, schema: `${prefix}_${name}`, poolSize: 10 };
         };
-        return { inventory: target('inventory'), sales: target('sales'), marketing: target('marketing') };
+        return { inventory: target('inventory'), sales: target('sales'), marketing: target('marketing'), audit: target('audit') };
       },
       async cleanup() {
         // Streams outlive their clients: each test bus's keys go with it.
@@ -68,9 +71,33 @@ export function backends(): Backend[] {
   return list;
 }
 
+/** Who a test request acts for. Default: an admin over every location. */
+export interface TestCaller {
+  role: Role;
+  /** Default every location (`['*']`). */
+  locations?: string[];
+  /** Default `test-<role>`. */
+  subject?: string;
+}
+
+export const TEST_ADMIN: TestCaller = { role: 'admin', locations: ['*'], subject: 'test-admin' };
+
+/**
+ * Headers that authenticate `caller` wherever a test sends them: a bearer token signed with the
+ * development JWT secret (for the router) and a signed joinery-identity (for a subgraph, which
+ * only the router may call). The router never forwards a client's joinery-identity.
+ */
+export async function authHeaders(caller: TestCaller = TEST_ADMIN): Promise<Record<string, string>> {
+  const locations = caller.locations ?? ['*'];
+  const subject = caller.subject ?? `test-${caller.role}`;
+  const identity: Identity = { subject, role: caller.role, locations: locations.includes('*') ? '*' : locations, actor: subject };
+  const [bearer, internal] = await Promise.all([signUserToken({ subject, role: caller.role, locations }), internalAuth().sign(identity)]);
+  return { authorization: `Bearer ${bearer}`, [IDENTITY_HEADER]: internal };
+}
+
 /** POSTs one operation and returns its data, failing the test on any GraphQL error. */
-export async function expectData(url: string, query: string, variables?: Record<string, unknown>): Promise<any> {
-  const result = await gql(url, query, variables);
+export async function expectData(url: string, query: string, variables?: Record<string, unknown>, caller?: TestCaller): Promise<any> {
+  const result = await gql(url, query, variables, caller);
   expect(result.errors).toBeUndefined();
   return result.data;
 }
@@ -84,9 +111,9 @@ export async function createTestLocation(url: string, code: string, name = `Stor
   return data.createLocation.location.id;
 }
 
-/** POSTs one GraphQL operation and returns the parsed body. */
-export async function gql<T = any>(url: string, query: string, variables?: Record<string, unknown>): Promise<{ data?: T; errors?: { message: string; extensions?: Record<string, unknown> }[] }> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+/** POSTs one GraphQL operation as `caller` (default an admin) and returns the parsed body. */
+export async function gql<T = any>(url: string, query: string, variables?: Record<string, unknown>, caller?: TestCaller): Promise<{ data?: T; errors?: { message: string; extensions?: Record<string, unknown> }[] }> {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(await authHeaders(caller)) }, body: JSON.stringify({ query, variables }) });
   return (await response.json()) as { data?: T; errors?: { message: string; extensions?: Record<string, unknown> }[] };
 }
 

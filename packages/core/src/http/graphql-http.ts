@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
@@ -18,6 +19,54 @@ export interface GraphQLHttpOptions<TContext extends BaseContext> {
    * `/*` matches every path under it.
    */
   postRoutes?: Record<string, HttpRouteHandler>;
+  /**
+   * Runs before every request to the GraphQL path: answers `undefined` to let it through, or a
+   * refusal sent as is (401 without a valid identity, 429 over a rate limit…), before the body is
+   * read or anything is parsed.
+   */
+  guard?: (request: IncomingMessage) => Promise<HttpRefusal | undefined>;
+  /**
+   * Gives every request an id (from the request, e.g. a sane `x-request-id`, or new): sent back as
+   * the `x-request-id` header, put in `extensions.requestId` of the errors this layer answers, and
+   * readable while the request runs with `currentRequestScope()`. Off when omitted.
+   */
+  requestId?: (request: IncomingMessage) => string;
+  /**
+   * Longest a request may take, body and execution included: past it the scope's signal aborts
+   * (subgraph calls listening to it stop) and the client gets 504 with code TIMEOUT. Off when omitted.
+   */
+  timeoutMs?: number;
+  /** Node's headersTimeout: longest a client may take to send the headers. Default 10000 ms. */
+  headersTimeoutMs?: number;
+  /** Node's requestTimeout: longest a client may take to send the whole request. Default 30000 ms. */
+  socketRequestTimeoutMs?: number;
+}
+
+/** What code running for one HTTP request can know about it (see `currentRequestScope`). */
+export interface RequestScope {
+  /** The request's id (see `requestId`), or undefined when the server gives none. */
+  readonly id?: string;
+  /** Aborts when the request has run out of time (see `timeoutMs`). */
+  readonly signal: AbortSignal;
+}
+
+const scopes = new AsyncLocalStorage<RequestScope>();
+
+/** The scope of the HTTP request the caller runs for, if any: follows every await from the request's handler. */
+export function currentRequestScope(): RequestScope | undefined {
+  return scopes.getStore();
+}
+
+/** Runs `fn` in a request scope of its own (operations that do not arrive over HTTP, such as WebSocket ones). */
+export function runInRequestScope<T>(scope: RequestScope, fn: () => T): T {
+  return scopes.run(scope, fn);
+}
+
+/** An answer a guard sends instead of running the request. */
+export interface HttpRefusal {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
 }
 
 export type HttpRouteHandler = (request: IncomingMessage, response: ServerResponse) => void | Promise<void>;
@@ -61,6 +110,13 @@ export function serveGraphQL<TContext extends BaseContext>(name: string, options
 
 class BodyTooLarge extends Error {}
 
+/** Puts the request id in each error of an `{ errors: [...] }` body, so clients can quote it. */
+function withRequestId(body: unknown, requestId: string | undefined): unknown {
+  if (!requestId || typeof body !== 'object' || body === null || !Array.isArray((body as { errors?: unknown }).errors)) return body;
+  const errors = (body as { errors: { extensions?: Record<string, unknown> }[] }).errors;
+  return { ...body, errors: errors.map((error) => ({ ...error, extensions: { ...error.extensions, requestId } })) };
+}
+
 async function readBody(request: IncomingMessage, limit: number): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -72,16 +128,54 @@ async function readBody(request: IncomingMessage, limit: number): Promise<string
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function sendJson(response: ServerResponse, status: number, body: unknown): void {
-  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
-  response.end(JSON.stringify(body));
+function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  response.writeHead(status, { ...headers, 'content-type': 'application/json; charset=utf-8' });
+  response.end(JSON.stringify(withRequestId(body, currentRequestScope()?.id)));
 }
 
-/** A Node HTTP request listener serving an ApolloServer, with a body size limit. */
+/** The request ran past `timeoutMs`. */
+export class RequestTimeoutError extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`The request took longer than ${timeoutMs} ms and was stopped; ask for less or retry later`);
+    this.name = 'RequestTimeoutError';
+  }
+}
+
+/**
+ * A Node HTTP request listener serving an ApolloServer, with a body size limit, and optionally
+ * request ids and a whole-request timeout.
+ */
 export function graphqlRequestListener<TContext extends BaseContext>(options: GraphQLHttpOptions<TContext>) {
+  const handle = handler(options);
+  return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    const controller = new AbortController();
+    const scope: RequestScope = { id: options.requestId?.(request), signal: controller.signal };
+    if (scope.id) response.setHeader('x-request-id', scope.id);
+    await scopes.run(scope, async () => {
+      if (!options.timeoutMs) return handle(request, response, scope.signal);
+      const timeoutMs = options.timeoutMs;
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<'timeout'>((resolveTimeout) => {
+        timer = setTimeout(() => resolveTimeout('timeout'), timeoutMs);
+      });
+      const handled = handle(request, response, scope.signal);
+      const outcome = await Promise.race([handled, timedOut]).finally(() => clearTimeout(timer));
+      // An answer completed in the same instant the timer fired stands.
+      if (outcome !== 'timeout' || response.writableEnded) return;
+      // Subgraph calls listening to the signal stop; whatever still runs may no longer answer.
+      controller.abort(new RequestTimeoutError(timeoutMs));
+      console.error(JSON.stringify({ level: 'warn', msg: 'request timed out', requestId: scope.id, timeoutMs, path: request.url }));
+      if (response.headersSent) return void response.destroy();
+      response.shouldKeepAlive = false;
+      sendJson(response, 504, { errors: [{ message: new RequestTimeoutError(timeoutMs).message, extensions: { code: 'TIMEOUT' } }] });
+    });
+  };
+}
+
+function handler<TContext extends BaseContext>(options: GraphQLHttpOptions<TContext>) {
   const path = options.path ?? '/graphql';
   const limit = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+  return async (request: IncomingMessage, response: ServerResponse, signal: AbortSignal): Promise<void> => {
     const url = new URL(request.url ?? '/', 'http://localhost');
     try {
       const route = options.routes?.[url.pathname];
@@ -89,6 +183,14 @@ export function graphqlRequestListener<TContext extends BaseContext>(options: Gr
       const postRoute = request.method === 'POST' && url.pathname !== path ? matchRoute(options.postRoutes, url.pathname) : undefined;
       if (postRoute) return await postRoute(request, response);
       if (url.pathname !== path) return sendJson(response, 404, { errors: [{ message: `Not found: GraphQL is served at ${path}`, extensions: { code: 'NOT_FOUND' } }] });
+      if (options.guard) {
+        const refusal = await options.guard(request);
+        if (refusal) {
+          // The body is not read: drop the connection after answering rather than drain it.
+          response.shouldKeepAlive = false;
+          return sendJson(response, refusal.status, refusal.body, refusal.headers);
+        }
+      }
 
       const headers = new HeaderMap();
       for (const [key, value] of Object.entries(request.headers)) {
@@ -96,6 +198,9 @@ export function graphqlRequestListener<TContext extends BaseContext>(options: Gr
       }
       let body: unknown;
       if (request.method === 'POST') {
+        // A declared length over the limit is refused before a byte of the body is read.
+        const declared = Number(request.headers['content-length']);
+        if (Number.isFinite(declared) && declared > limit) throw new BodyTooLarge(`Request body exceeds ${limit} bytes (Content-Length ${declared})`);
         const raw = await readBody(request, limit);
         const type = headers.get('content-type') ?? '';
         if (type.includes('application/json') || type.includes('application/graphql-response+json')) {
@@ -112,17 +217,27 @@ export function graphqlRequestListener<TContext extends BaseContext>(options: Gr
         httpGraphQLRequest: { method: (request.method ?? 'GET').toUpperCase(), headers, search: url.search, body },
         context: () => options.context(request),
       });
+      // Past the timeout the client already has its 504.
+      if (signal.aborted) return;
       for (const [key, value] of result.headers) response.setHeader(key, value);
       response.statusCode = result.status ?? 200;
       if (result.body.kind === 'complete') {
         response.end(result.body.string);
       } else {
-        for await (const chunk of result.body.asyncIterator) response.write(chunk);
+        for await (const chunk of result.body.asyncIterator) {
+          if (signal.aborted) break;
+          response.write(chunk);
+        }
         response.end();
       }
     } catch (error) {
-      if (error instanceof BodyTooLarge) return sendJson(response, 413, { errors: [{ message: error.message, extensions: { code: 'BAD_REQUEST' } }] });
-      console.error(JSON.stringify({ level: 'error', msg: 'unhandled HTTP error', error: String((error as Error)?.stack ?? error) }));
+      if (signal.aborted) return;
+      if (error instanceof BodyTooLarge) {
+        // The rest of the body is not read: close the connection after answering.
+        response.shouldKeepAlive = false;
+        return sendJson(response, 413, { errors: [{ message: error.message, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
+      }
+      console.error(JSON.stringify({ level: 'error', msg: 'unhandled HTTP error', requestId: currentRequestScope()?.id, error: String((error as Error)?.stack ?? error) }));
       if (!response.headersSent) sendJson(response, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
       else response.end();
     }
@@ -132,6 +247,9 @@ export function graphqlRequestListener<TContext extends BaseContext>(options: Gr
 function createGraphQLHttpServer<TContext extends BaseContext>(options: GraphQLHttpOptions<TContext>): Server {
   const server = createServer(graphqlRequestListener(options));
   server.keepAliveTimeout = 65_000;
+  // Slow clients (slowloris) cannot hold a connection by trickling headers or a body.
+  server.headersTimeout = options.headersTimeoutMs ?? 10_000;
+  server.requestTimeout = Math.max(options.socketRequestTimeoutMs ?? 30_000, server.headersTimeout);
   return server;
 }
 
