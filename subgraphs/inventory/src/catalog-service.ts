@@ -63,9 +63,11 @@ function isLockTimeout(error: unknown): boolean {
 export class CatalogService {
   constructor(private readonly prisma: PrismaClient, private readonly loaders: Loaders) {}
 
-  async listLocations(args: PageArgs, filter: LocationFilter = {}) {
+  /** Locations ordered by name; `within` (lower-case ids) narrows them to a caller's locations, count included. */
+  async listLocations(args: PageArgs, filter: LocationFilter = {}, within?: readonly string[]) {
     const page = readPage(args, isTextAndUuid);
     const where: Prisma.LocationWhereInput = {
+      ...(within ? { id: { in: [...within] } } : {}),
       ...(filter.kinds?.length ? { kind: { in: filter.kinds } } : {}),
       ...(filter.query?.trim()
         ? { OR: [{ name: { contains: filter.query.trim(), mode: 'insensitive' } }, { code: { contains: filter.query.trim(), mode: 'insensitive' } }] }

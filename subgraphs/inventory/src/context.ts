@@ -1,4 +1,6 @@
+import type { Identity } from '@joinery/core';
 import type { PrismaClient } from './generated/prisma/client';
+import { InventoryAccess } from './access';
 import { InventoryAnalytics } from './analytics/inventory-analytics';
 import { createLoaders, type Loaders } from './loaders';
 import { CatalogService } from './catalog-service';
@@ -8,7 +10,11 @@ import { StockService } from './stock-service';
 import { TransferService } from './transfer-service';
 
 export interface Context {
-  /** Who the request acts for (the joinery-actor header); movements and transfers record it. */
+  /** Who the request acts for, as the router (or a calling subgraph) signed it. */
+  identity: Identity;
+  /** The permission matrix and location scope applied to inventory: every resolver checks here. */
+  access: InventoryAccess;
+  /** Recorded as who made a change (movements, transfers, returns): `identity.actor`. */
   actor: string;
   loaders: Loaders;
   catalog: CatalogService;
@@ -20,9 +26,13 @@ export interface Context {
 }
 
 /** Per-request context: services share the client, loaders are fresh so nothing is cached across requests. */
-export function createContext(prisma: PrismaClient, actor: string): Context {
+export function createContext(prisma: PrismaClient, identity: Identity): Context {
   const loaders = createLoaders(prisma);
+  const { actor } = identity;
+  const access = new InventoryAccess(identity);
   return {
+    identity,
+    access,
     actor,
     loaders,
     catalog: new CatalogService(prisma, loaders),
@@ -30,6 +40,6 @@ export function createContext(prisma: PrismaClient, actor: string): Context {
     history: new MovementHistory(loaders),
     transfers: new TransferService(prisma, loaders, actor),
     returns: new ReturnsService(prisma, loaders, actor),
-    analytics: new InventoryAnalytics(prisma, loaders),
+    analytics: new InventoryAnalytics(prisma, loaders, access),
   };
 }

@@ -1,9 +1,11 @@
-import { databaseTarget, loadEnv, openEventBus, runMain, serveUntilSignalled, shouldSeed } from '@joinery/core';
+import { requireServiceSecrets, databaseTarget, loadEnv, openEventBus, runMain, serveUntilSignalled, shouldSeed } from '@joinery/core';
 import { seedDemoData } from '@joinery/demo-data';
 import { buildInventorySubgraph, openInventoryDatabase } from './server';
 
 async function main(): Promise<void> {
   const env = loadEnv();
+  // In production a missing or development INTERNAL_AUTH_SECRET stops the service here, named.
+  requireServiceSecrets(env);
   const target = databaseTarget(env, 'inventory');
   const database = await openInventoryDatabase(target);
   if (shouldSeed(env, target)) await seedDemoData('inventory', database);

@@ -29,6 +29,8 @@ interface NormalFilter {
   reference?: string;
   from?: string;
   to?: string;
+  /** Only these locations (lower case): a product's movements as a caller limited to some locations sees them. */
+  locationIds?: string[];
 }
 
 export interface MovementPageKey {
@@ -76,6 +78,7 @@ function filterSql(filter: NormalFilter): Prisma.Sql {
   if (filter.reference !== undefined) parts.push(Prisma.sql`AND reference = ${filter.reference}`);
   if (filter.from !== undefined) parts.push(Prisma.sql`AND occurred_at >= ${filter.from}::timestamptz`);
   if (filter.to !== undefined) parts.push(Prisma.sql`AND occurred_at < ${filter.to}::timestamptz`);
+  if (filter.locationIds !== undefined) parts.push(Prisma.sql`AND location_id = ANY(${filter.locationIds}::uuid[])`);
   return parts.length ? Prisma.join(parts, ' ') : Prisma.empty;
 }
 
@@ -152,11 +155,15 @@ function normalFilter(filter: StockMovementFilter | null | undefined): NormalFil
 export class MovementHistory {
   constructor(private readonly loaders: MovementLoaders) {}
 
-  /** Movements of a level (`locationId` and `sku`), a location (`locationId`) or a product (`sku`), newest first. */
-  async movements(where: { locationId?: string; sku?: string }, args: PageArgs, filter?: StockMovementFilter | null) {
+  /**
+   * Movements of a level (`locationId` and `sku`), a location (`locationId`) or a product (`sku`),
+   * newest first; `within` (lower-case location ids) keeps only those locations' movements.
+   */
+  async movements(where: { locationId?: string; sku?: string }, args: PageArgs, filter?: StockMovementFilter | null, within?: readonly string[]) {
     const page = readPage(args, isSequenceId);
     const scope: Scope = where.locationId && where.sku ? 'level' : where.locationId ? 'location' : 'product';
     const normal = normalFilter(filter);
+    if (within) normal.locationIds = [...within].sort();
     if (where.locationId !== undefined && !isUuid(where.locationId)) return connection([], page, (row: StockMovement) => String(row.id), async () => 0);
     const locationId = where.locationId?.toLowerCase() ?? null;
     const sku = where.sku ?? null;

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends } from '@joinery/core/testing';
-import { ADJUST, ALLOCATE, CHANGE_STATE, outbox, RESTOCK, SET, startInventory, type InventoryClient } from './testing/inventory-client';
+import { ADJUST, ALLOCATE, CHANGE_STATE, outbox, RESTOCK, salesService, SET, startInventory, type InventoryClient } from './testing/inventory-client';
 import { RETURN_TOPIC, STOCK_TOPIC, topicOf, TRANSFER_TOPIC } from './stock-events';
 
 describe.each(backends())('inventory quantities on $name', (backend) => {
@@ -99,11 +99,11 @@ describe.each(backends())('inventory quantities on $name', (backend) => {
       expect(tooMuch.userErrors).toEqual([
         { code: 'INSUFFICIENT_STOCK', field: ['input', 'delta'], message: `Not enough stock for sku ${sku} at location ${oslo}: requested 9, available 8` },
       ]);
-      const oversold = await client.ok(ALLOCATE, { input: { orderId: randomUUID(), locationId: oslo, lines: [{ sku, quantity: 9 }] } });
+      const oversold = await client.ok(ALLOCATE, { input: { orderId: randomUUID(), locationId: oslo, lines: [{ sku, quantity: 9 }] } }, salesService('tester'));
       expect(oversold.allocateSaleStock.userErrors).toEqual([
         { code: 'INSUFFICIENT_STOCK', field: ['input', 'lines', '0', 'quantity'], message: `Not enough stock for sku ${sku} at location ${oslo}: requested 9, available 8` },
       ]);
-      const sold = await client.ok(ALLOCATE, { input: { orderId: randomUUID(), locationId: oslo, lines: [{ sku, quantity: 8 }] } }, 'sales');
+      const sold = await client.ok(ALLOCATE, { input: { orderId: randomUUID(), locationId: oslo, lines: [{ sku, quantity: 8 }] } }, salesService('sales'));
       expect(sold.allocateSaleStock).toEqual({ allocated: true, userErrors: [] });
       expect(await client.level(oslo, sku)).toEqual({ onHand: 3, available: 0, committed: 0, incoming: 0, damaged: 3 });
 
@@ -161,7 +161,7 @@ describe.each(backends())('inventory quantities on $name', (backend) => {
       const [chair, lamp] = [await client.product('RETURN-CHAIR'), await client.product('RETURN-LAMP')];
       const input = { returnId: randomUUID(), orderId: randomUUID(), locationId: bergen, lines: [{ sku: lamp, quantity: 1, condition: 'DAMAGED' }, { sku: chair, quantity: 2, condition: 'RESTOCK' }] };
       const before = (await outbox(client)).length;
-      const results = await Promise.all([client.ok(RESTOCK, { input }, 'sales'), client.ok(RESTOCK, { input }, 'sales')]);
+      const results = await Promise.all([client.ok(RESTOCK, { input }, salesService('sales')), client.ok(RESTOCK, { input }, salesService('sales'))]);
       expect(results.map((result) => result.restockReturn)).toEqual([{ restocked: true, userErrors: [] }, { restocked: true, userErrors: [] }]);
       expect(await client.level(bergen, chair)).toEqual({ onHand: 2, available: 2, committed: 0, incoming: 0, damaged: 0 });
       expect(await client.level(bergen, lamp)).toEqual({ onHand: 1, available: 0, committed: 0, incoming: 0, damaged: 1 });
@@ -180,19 +180,19 @@ describe.each(backends())('inventory quantities on $name', (backend) => {
       }]);
       expect(events.filter((event) => event.type === 'inventory.stock_changed').map((event) => [event.payload.sku, event.payload.state, event.payload.availableDelta])).toEqual([[chair, 'AVAILABLE', 2], [lamp, 'DAMAGED', 0]]);
 
-      const other = await client.ok(RESTOCK, { input: { ...input, lines: [{ sku: chair, quantity: 3, condition: 'RESTOCK' }] } });
+      const other = await client.ok(RESTOCK, { input: { ...input, lines: [{ sku: chair, quantity: 3, condition: 'RESTOCK' }] } }, salesService('tester'));
       expect(other.restockReturn).toEqual({ restocked: false, userErrors: [{ code: 'CONFLICT', field: ['input', 'returnId'], message: expect.stringContaining(input.returnId) }] });
       expect(await client.level(bergen, chair)).toEqual({ onHand: 2, available: 2, committed: 0, incoming: 0, damaged: 0 });
     });
 
     it('restocks nothing when a line names an unknown product, and refuses a bad return', async () => {
       const sku = await client.product('RETURN-BAD');
-      const unknown = await client.ok(RESTOCK, { input: { returnId: randomUUID(), orderId: randomUUID(), locationId: oslo, lines: [{ sku, quantity: 1, condition: 'RESTOCK' }, { sku: 'NO-SUCH', quantity: 1, condition: 'RESTOCK' }] } });
+      const unknown = await client.ok(RESTOCK, { input: { returnId: randomUUID(), orderId: randomUUID(), locationId: oslo, lines: [{ sku, quantity: 1, condition: 'RESTOCK' }, { sku: 'NO-SUCH', quantity: 1, condition: 'RESTOCK' }] } }, salesService('tester'));
       expect(unknown.restockReturn).toEqual({ restocked: false, userErrors: [{ code: 'NOT_FOUND', field: ['input', 'lines', '1', 'sku'], message: 'No product with sku NO-SUCH' }] });
       expect(await client.level(oslo, sku)).toEqual({ onHand: 0, available: 0, committed: 0, incoming: 0, damaged: 0 });
-      const badLocation = await client.ok(RESTOCK, { input: { returnId: randomUUID(), orderId: randomUUID(), locationId: randomUUID(), lines: [{ sku, quantity: 1, condition: 'RESTOCK' }] } });
+      const badLocation = await client.ok(RESTOCK, { input: { returnId: randomUUID(), orderId: randomUUID(), locationId: randomUUID(), lines: [{ sku, quantity: 1, condition: 'RESTOCK' }] } }, salesService('tester'));
       expect(badLocation.restockReturn.userErrors).toEqual([{ code: 'NOT_FOUND', field: ['input', 'locationId'], message: expect.any(String) }]);
-      const badQuantity = await client.ok(RESTOCK, { input: { returnId: randomUUID(), orderId: randomUUID(), locationId: oslo, lines: [{ sku, quantity: 0, condition: 'RESTOCK' }] } });
+      const badQuantity = await client.ok(RESTOCK, { input: { returnId: randomUUID(), orderId: randomUUID(), locationId: oslo, lines: [{ sku, quantity: 0, condition: 'RESTOCK' }] } }, salesService('tester'));
       expect(badQuantity.restockReturn.userErrors).toEqual([{ code: 'BAD_USER_INPUT', field: ['input', 'lines', '0', 'quantity'], message: expect.any(String) }]);
     });
   });

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends } from '@joinery/core/testing';
-import { ADJUST, ALLOCATE, CREATE_TRANSFER, RECEIVE_TRANSFER, RESTOCK, SHIP_TRANSFER, startInventory, type InventoryClient } from './testing/inventory-client';
+import { ADJUST, ALLOCATE, CREATE_TRANSFER, RECEIVE_TRANSFER, RESTOCK, salesService, SHIP_TRANSFER, startInventory, type InventoryClient } from './testing/inventory-client';
 
 const INT_MAX = 2_147_483_647;
 
@@ -40,16 +40,16 @@ describe.each(backends())('inventory regressions on $name', (backend) => {
     await stock(warehouse, sku, 10);
     await stock(store, sku, 10);
     const orderId = randomUUID();
-    const first = await client.ok(ALLOCATE, { input: { orderId, locationId: warehouse, lines: [{ sku, quantity: 2 }] } });
+    const first = await client.ok(ALLOCATE, { input: { orderId, locationId: warehouse, lines: [{ sku, quantity: 2 }] } }, salesService('tester'));
     expect(first.allocateSaleStock).toEqual({ allocated: true, userErrors: [] });
 
-    const same = await client.ok(ALLOCATE, { input: { orderId: orderId.toUpperCase(), locationId: warehouse.toUpperCase(), lines: [{ sku, quantity: 2 }] } });
+    const same = await client.ok(ALLOCATE, { input: { orderId: orderId.toUpperCase(), locationId: warehouse.toUpperCase(), lines: [{ sku, quantity: 2 }] } }, salesService('tester'));
     expect(same.allocateSaleStock).toEqual({ allocated: true, userErrors: [] });
     for (const input of [
       { orderId, locationId: store, lines: [{ sku, quantity: 2 }] },
       { orderId, locationId: warehouse, lines: [{ sku, quantity: 3 }] },
     ]) {
-      const other = await client.ok(ALLOCATE, { input });
+      const other = await client.ok(ALLOCATE, { input }, salesService('tester'));
       expect(other.allocateSaleStock.allocated).toBe(false);
       expect(other.allocateSaleStock.userErrors).toEqual([expect.objectContaining({ code: 'CONFLICT', field: ['input', 'orderId'], message: expect.stringContaining(orderId) })]);
     }
@@ -61,7 +61,7 @@ describe.each(backends())('inventory regressions on $name', (backend) => {
     const sku = await client.product('REG-REF');
     await stock(warehouse, sku, 5);
     const orderId = randomUUID();
-    const data = await client.ok(ALLOCATE, { input: { orderId: orderId.toUpperCase(), locationId: warehouse, lines: [{ sku, quantity: 1 }] } });
+    const data = await client.ok(ALLOCATE, { input: { orderId: orderId.toUpperCase(), locationId: warehouse, lines: [{ sku, quantity: 1 }] } }, salesService('tester'));
     expect(data.allocateSaleStock.userErrors).toEqual([]);
     expect(await references(warehouse, orderId)).toEqual([{ reference: orderId, reason: 'SALE', delta: -1 }]);
     expect(await references(warehouse, orderId.toUpperCase())).toEqual([{ reference: orderId, reason: 'SALE', delta: -1 }]);
@@ -133,7 +133,7 @@ describe.each(backends())('inventory regressions on $name', (backend) => {
       expect(data.adjustInventory.userErrors).toEqual([expect.objectContaining({ code: 'BAD_USER_INPUT', field: ['input', 'delta'], message: expect.stringMatching(new RegExp(`${sku}.*${store}`)) })]);
     }
 
-    const restock = await client.ok(RESTOCK, { input: { returnId: randomUUID(), orderId: randomUUID(), locationId: store, lines: [{ sku, quantity: 100, condition: 'RESTOCK' }] } });
+    const restock = await client.ok(RESTOCK, { input: { returnId: randomUUID(), orderId: randomUUID(), locationId: store, lines: [{ sku, quantity: 100, condition: 'RESTOCK' }] } }, salesService('tester'));
     expect(restock.restockReturn.restocked).toBe(false);
     expect(restock.restockReturn.userErrors).toEqual([expect.objectContaining({ code: 'BAD_USER_INPUT', message: expect.stringMatching(new RegExp(`${sku}.*${store}`)) })]);
 

@@ -5,6 +5,30 @@ import type { LocationModel, ProductModel } from './models';
 import type { Resolvers } from './generated/resolvers-types';
 import { availableOf } from './stock-events';
 import { sumShortfall } from './transfer-service';
+import type { TransferEnd } from './access';
+
+/**
+ * A transfer step (ship, receive, cancel) may be taken by who holds `end` of the transfer: the
+ * transfer is read first (ends never change) and checked before anything runs. An unknown id is
+ * left to the service, which answers NOT_FOUND as a userError.
+ */
+async function checkTransferStep({ access, transfers }: Context, id: string, end: TransferEnd): Promise<void> {
+  access.require('stock:write');
+  const transfer = await transfers.transfer(id);
+  if (transfer) access.requireTransfer(transfer, end);
+}
+
+/** A recorded event (stock change, low-stock alert) is its location's data: null when unknown, FORBIDDEN out of scope. */
+function scopedEvent<T extends { payload: { locationId: string } }>({ access }: Context, event: T | null): T | null {
+  if (event) access.requireAt('stock:read', event.payload.locationId);
+  return event;
+}
+
+/** A product's levels at the caller's locations. */
+async function levelsInScope({ access, stock }: Context, sku: string) {
+  access.require('stock:read');
+  return (await stock.levelsOfProduct(sku)).filter((level) => access.inScope(level.locationId));
+}
 
 /** A report row's location and product: attached by the service, loaded here only if it did not. */
 const groupRow = {
@@ -14,47 +38,129 @@ const groupRow = {
     (row.product !== undefined ? row.product : row.sku ? catalog.product(row.sku) : null),
 };
 
-/** Thin: each resolver translates GraphQL to one service call. */
+/**
+ * Thin: each resolver checks what the caller may do (Context.access: the permission matrix and
+ * location scope, see access.ts), then translates GraphQL to one service call. Products are
+ * catalogue, readable by every role; everything about stock belongs to a location and needs
+ * `stock:read` there.
+ */
 export const resolvers: Resolvers = {
   ...scalarResolvers,
   Query: {
-    locations: (_root, args, { catalog }) => catalog.listLocations(args, args.filter ?? {}),
-    location: (_root, { id }, { catalog }) => catalog.locationReference(id),
+    locations: (_root, args, { access, catalog }) => catalog.listLocations(args, args.filter ?? {}, access.scope()),
+    location: (_root, { id }, { access, catalog }) => {
+      access.requireLocation(id);
+      return catalog.locationReference(id);
+    },
     product: (_root, { sku }, { catalog }) => catalog.product(sku),
     products: (_root, args, { catalog }) => catalog.listProducts(args, args.filter ?? {}),
-    stockChange: (_root, { id }, { stock }) => stock.recordedChange(id),
-    lowStockAlert: (_root, { id }, { stock }) => stock.recordedLowStockAlert(id),
-    transfer: (_root, { id }, { transfers }) => transfers.transfer(id),
-    transfers: (_root, args, { transfers }) => transfers.list(args, args.filter ?? {}),
-    inventoryStockValue: (_root, args, { analytics }) => analytics.stockValue(args),
-    inventorySellThrough: (_root, args, { analytics }) => analytics.sellThrough(args),
-    inventoryDaysOfSupply: (_root, args, { analytics }) => analytics.daysOfSupply(args),
-    inventoryStockOuts: (_root, args, { analytics }) => analytics.stockOuts(args),
-    inventorySlowMovers: (_root, args, { analytics }) => analytics.slowMovers(args),
+    stockChange: async (_root, { id }, context) => scopedEvent(context, await context.stock.recordedChange(id)),
+    lowStockAlert: async (_root, { id }, context) => scopedEvent(context, await context.stock.recordedLowStockAlert(id)),
+    transfer: async (_root, { id }, { access, transfers }) => {
+      access.require('stock:read');
+      const transfer = await transfers.transfer(id);
+      if (transfer) access.requireTransfer(transfer, 'either');
+      return transfer;
+    },
+    transfers: (_root, args, { access, transfers }) => {
+      access.require('stock:read');
+      const filter = args.filter ?? {};
+      // Each location a filter names must be in scope; the list keeps transfers with either end in it.
+      for (const id of [filter.originId, filter.destinationId, filter.locationId]) if (id != null) access.requireLocation(id);
+      return transfers.list(args, filter, access.scope());
+    },
+    // The reports narrow themselves to the caller's locations (InventoryAnalytics.filter).
+    inventoryStockValue: (_root, args, { access, analytics }) => {
+      access.require('stock:read');
+      return analytics.stockValue(args);
+    },
+    inventorySellThrough: (_root, args, { access, analytics }) => {
+      access.require('stock:read');
+      return analytics.sellThrough(args);
+    },
+    inventoryDaysOfSupply: (_root, args, { access, analytics }) => {
+      access.require('stock:read');
+      return analytics.daysOfSupply(args);
+    },
+    inventoryStockOuts: (_root, args, { access, analytics }) => {
+      access.require('stock:read');
+      return analytics.stockOuts(args);
+    },
+    inventorySlowMovers: (_root, args, { access, analytics }) => {
+      access.require('stock:read');
+      return analytics.slowMovers(args);
+    },
   },
   Mutation: {
-    createLocation: (_root, { input }, { catalog }) => mutationPayload(() => catalog.createLocation(input)),
-    updateLocation: (_root, { input }, { catalog }) => mutationPayload(() => catalog.updateLocation(input)),
-    createProduct: (_root, { input }, { catalog }) => mutationPayload(() => catalog.createProduct(input)),
-    updateProduct: (_root, { input }, { catalog }) => mutationPayload(() => catalog.updateProduct(input)),
-    adjustInventory: (_root, { input }, { stock }) => mutationPayload(() => stock.adjust(input)),
-    setInventory: (_root, { input }, { stock }) => mutationPayload(() => stock.set(input)),
-    changeInventoryState: (_root, { input }, { stock }) => mutationPayload(() => stock.changeState(input)),
-    allocateSaleStock: async (_root, { input }, { stock }) => {
+    // Refusals for permission throw FORBIDDEN before the service runs: nothing is changed, and
+    // they are not userErrors (the client cannot fix its input to get past them).
+    createLocation: (_root, { input }, { access, catalog }) => {
+      access.require('catalog:write');
+      return mutationPayload(() => catalog.createLocation(input));
+    },
+    updateLocation: (_root, { input }, { access, catalog }) => {
+      access.require('catalog:write');
+      return mutationPayload(() => catalog.updateLocation(input));
+    },
+    createProduct: (_root, { input }, { access, catalog }) => {
+      access.require('catalog:write');
+      return mutationPayload(() => catalog.createProduct(input));
+    },
+    updateProduct: (_root, { input }, { access, catalog }) => {
+      access.require('catalog:write');
+      return mutationPayload(() => catalog.updateProduct(input));
+    },
+    adjustInventory: (_root, { input }, { access, stock }) => {
+      access.requireAt('stock:write', input.locationId);
+      return mutationPayload(() => stock.adjust(input));
+    },
+    setInventory: (_root, { input }, { access, stock }) => {
+      access.requireAt('stock:write', input.locationId);
+      return mutationPayload(() => stock.set(input));
+    },
+    changeInventoryState: (_root, { input }, { access, stock }) => {
+      access.requireAt('stock:write', input.locationId);
+      return mutationPayload(() => stock.changeState(input));
+    },
+    // Only the sales subgraph (the service role) takes a sale's stock or restocks a return: users
+    // record sales and returns through sales, which checks them.
+    allocateSaleStock: async (_root, { input }, { access, stock }) => {
+      access.require('internal');
       const payload = await mutationPayload(() => stock.allocateSale(input));
       return { allocated: payload.userErrors.length === 0, userErrors: payload.userErrors };
     },
-    restockReturn: async (_root, { input }, { returns }) => {
+    restockReturn: async (_root, { input }, { access, returns }) => {
+      access.require('internal');
       const payload = await mutationPayload(() => returns.restock(input));
       return { restocked: payload.userErrors.length === 0, userErrors: payload.userErrors };
     },
-    createTransfer: (_root, { input }, { transfers }) => mutationPayload(() => transfers.create(input)),
-    shipTransfer: (_root, { input }, { transfers }) => mutationPayload(() => transfers.ship(input)),
-    receiveTransfer: (_root, { input }, { transfers }) => mutationPayload(() => transfers.receive(input)),
-    cancelTransfer: (_root, { input }, { transfers }) => mutationPayload(() => transfers.cancel(input)),
+    createTransfer: (_root, { input }, { access, transfers }) => {
+      access.require('stock:write');
+      // A draft commits stock at its origin (and its refusals name the origin's available stock):
+      // only someone at the origin may create one. A store wanting stock asks the origin's staff.
+      access.requireTransfer(input, 'origin');
+      return mutationPayload(() => transfers.create(input));
+    },
+    shipTransfer: async (_root, { input }, context) => {
+      await checkTransferStep(context, input.id, 'origin');
+      return mutationPayload(() => context.transfers.ship(input));
+    },
+    receiveTransfer: async (_root, { input }, context) => {
+      await checkTransferStep(context, input.id, 'destination');
+      return mutationPayload(() => context.transfers.receive(input));
+    },
+    cancelTransfer: async (_root, { input }, context) => {
+      await checkTransferStep(context, input.id, 'either');
+      return mutationPayload(() => context.transfers.cancel(input));
+    },
   },
   Location: {
-    __resolveReference: (reference, { catalog }) => catalog.locationReference(reference.id),
+    // As `location(id)`: another subgraph's reference, or a forged one, gets no more than the root
+    // field. Async so a refusal fails this representation alone, not the whole `_entities` batch.
+    __resolveReference: async (reference, { access, catalog }) => {
+      access.requireLocation(reference.id);
+      return catalog.locationReference(reference.id);
+    },
     address: (location) => ({
       line1: location.addressLine1,
       line2: location.addressLine2,
@@ -63,16 +169,30 @@ export const resolvers: Resolvers = {
       postalCode: location.postalCode,
       country: location.country,
     }),
-    inventory: (location, args, { stock }) => stock.levelsAtLocation(location.id, args, args.belowReorderPoint ?? false),
-    transfers: (location, args, { transfers }) => transfers.atLocation(location.id, args, args.statuses),
-    movements: (location, args, { history }) => history.movements({ locationId: location.id }, args, args.filter),
+    // A location out of scope can be reached (a transfer's other end): its name, not its stock.
+    inventory: (location, args, { access, stock }) => {
+      access.requireAt('stock:read', location.id);
+      return stock.levelsAtLocation(location.id, args, args.belowReorderPoint ?? false);
+    },
+    transfers: (location, args, { access, transfers }) => {
+      access.requireAt('stock:read', location.id);
+      return transfers.atLocation(location.id, args, args.statuses);
+    },
+    movements: (location, args, { access, history }) => {
+      access.requireAt('stock:read', location.id);
+      return history.movements({ locationId: location.id }, args, args.filter);
+    },
   },
   Product: {
     __resolveReference: (reference, { catalog }) => catalog.product(reference.sku),
-    inventory: (product, _args, { stock }) => stock.levelsOfProduct(product.sku),
-    availableTotal: async (product, _args, { stock }) => (await stock.levelsOfProduct(product.sku)).reduce((sum, level) => sum + availableOf(level), 0),
-    onHandTotal: async (product, _args, { stock }) => (await stock.levelsOfProduct(product.sku)).reduce((sum, level) => sum + level.onHand, 0),
-    movements: (product, args, { history }) => history.movements({ sku: product.sku }, args, args.filter),
+    // A product is catalogue; its stock is location data: levels, totals and movements cover the caller's locations only.
+    inventory: (product, _args, context) => levelsInScope(context, product.sku),
+    availableTotal: async (product, _args, context) => (await levelsInScope(context, product.sku)).reduce((sum, level) => sum + availableOf(level), 0),
+    onHandTotal: async (product, _args, context) => (await levelsInScope(context, product.sku)).reduce((sum, level) => sum + level.onHand, 0),
+    movements: (product, args, { access, history }) => {
+      access.require('stock:read');
+      return history.movements({ sku: product.sku }, args, args.filter, access.scope());
+    },
   },
   InventoryLevel: {
     id: (level) => `${level.locationId}:${level.sku}`,
@@ -80,7 +200,10 @@ export const resolvers: Resolvers = {
     product: async (level, _args, { catalog }) => (await catalog.product(level.sku))!,
     available: (level) => availableOf(level),
     atOrBelowReorderPoint: (level) => availableOf(level) <= level.reorderPoint,
-    movements: (level, args, { history }) => history.movements({ locationId: level.locationId, sku: level.sku }, args, args.filter),
+    movements: (level, args, { access, history }) => {
+      access.requireAt('stock:read', level.locationId);
+      return history.movements({ locationId: level.locationId, sku: level.sku }, args, args.filter);
+    },
   },
   StockChange: {
     location: async (event, _args, { catalog }) => (await catalog.location(event.payload.locationId))!,
@@ -114,7 +237,12 @@ export const resolvers: Resolvers = {
     product: async (movement, _args, { catalog }) => (await catalog.product(movement.sku))!,
   },
   InventoryTransfer: {
-    __resolveReference: (reference, { transfers }) => transfers.transfer(reference.id),
+    __resolveReference: async (reference, { access, transfers }) => {
+      access.require('stock:read');
+      const transfer = await transfers.transfer(reference.id);
+      if (transfer) access.requireTransfer(transfer, 'either');
+      return transfer;
+    },
     origin: async (transfer, _args, { catalog }) => (await catalog.location(transfer.originId))!,
     destination: async (transfer, _args, { catalog }) => (await catalog.location(transfer.destinationId))!,
     shortfall: (transfer) => sumShortfall(transfer.lines),

@@ -31,7 +31,7 @@ export async function buildInventorySubgraph(options: InventoryOptions): Promise
     name: 'inventory',
     schemaPath: INVENTORY_SCHEMA_PATH,
     resolvers,
-    createContext: ({ actor }) => createContext(prisma, actor),
+    createContext: ({ identity }) => createContext(prisma, identity),
   });
   const relay = options.bus
     ? new OutboxRelay({ name: 'inventory', database: options.database, bus: options.bus, topicOf: (event) => topicOf(event.type), pollIntervalMs: options.relayPollIntervalMs })

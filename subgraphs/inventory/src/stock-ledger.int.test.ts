@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends, withLevelLocked } from '@joinery/core/testing';
 import { verifyStockLevels } from './stock-verification';
-import { ADJUST, ALLOCATE, CHANGE_STATE, CREATE_TRANSFER, RECEIVE_TRANSFER, RESTOCK, SET, SHIP_TRANSFER, startInventory, type GraphQLResult, type InventoryClient } from './testing/inventory-client';
+import { ADJUST, ALLOCATE, CHANGE_STATE, CREATE_TRANSFER, RECEIVE_TRANSFER, RESTOCK, salesService, SET, SHIP_TRANSFER, startInventory, type GraphQLResult, type InventoryClient } from './testing/inventory-client';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const MOVEMENT = 'id state delta reason reference actor occurredAt location { id }';
@@ -94,8 +94,8 @@ describe.each(backends())('stock ledger on $name', (backend) => {
     await client.ok(RECEIVE_TRANSFER, { input: { id: transfer.id, lines: [{ sku: sofa, receivedQuantity: 1, damagedQuantity: 1 }] } });
     await client.ok(CREATE_TRANSFER, { input: { originId: oslo, destinationId: bergen, lines: [{ sku: sofa, quantity: 2 }] } });
     await client.ok(CREATE_TRANSFER, { input: { originId: bergen, destinationId: oslo, lines: [{ sku: lamp, quantity: 1 }] } }).then((data) => client.ok(SHIP_TRANSFER, { input: { id: data.createTransfer.transfer.id } }));
-    await client.ok(RESTOCK, { input: { returnId: randomUUID(), orderId: randomUUID(), locationId: oslo, lines: [{ sku: lamp, quantity: 1, condition: 'DAMAGED' }] } });
-    await client.ok(ALLOCATE, { input: { orderId: randomUUID(), locationId: oslo, lines: [{ sku: lamp, quantity: 1 }] } });
+    await client.ok(RESTOCK, { input: { returnId: randomUUID(), orderId: randomUUID(), locationId: oslo, lines: [{ sku: lamp, quantity: 1, condition: 'DAMAGED' }] } }, salesService('tester'));
+    await client.ok(ALLOCATE, { input: { orderId: randomUUID(), locationId: oslo, lines: [{ sku: lamp, quantity: 1 }] } }, salesService('tester'));
 
     const clean = await verifyStockLevels(client.inventory.prisma);
     expect(clean.mismatches).toEqual([]);
@@ -135,7 +135,7 @@ describe.each(backends())('stock ledger on $name', (backend) => {
     await adjust({ locationId: shop, sku, delta: 10 });
     const requests = (): Promise<{ kind: string; size: number; result: GraphQLResult }>[] => [
       ...Array.from({ length: 4 }, () => ({ kind: 'transfer', size: 3, send: () => client.raw(CREATE_TRANSFER, { input: { originId: shop, destinationId: oslo, lines: [{ sku, quantity: 3 }] } }) })),
-      ...Array.from({ length: 4 }, () => ({ kind: 'sale', size: 2, send: () => client.raw(ALLOCATE, { input: { orderId: randomUUID(), locationId: shop, lines: [{ sku, quantity: 2 }] } }) })),
+      ...Array.from({ length: 4 }, () => ({ kind: 'sale', size: 2, send: () => client.raw(ALLOCATE, { input: { orderId: randomUUID(), locationId: shop, lines: [{ sku, quantity: 2 }] } }, salesService('tester')) })),
       ...Array.from({ length: 4 }, () => ({ kind: 'adjust', size: 2, send: () => client.raw(ADJUST, { input: { locationId: shop, sku, delta: -2, reason: 'SHRINKAGE' } }) })),
     ].map(async ({ kind, size, send }) => ({ kind, size, result: await send() }));
     const start = () => Promise.all(requests());

@@ -67,8 +67,11 @@ export class TransferService {
     return isUuid(id) ? this.loaders.transfer.load(id) : null;
   }
 
-  /** Newest first (ids are UUIDv7: time-ordered). */
-  async list(args: PageArgs, filter: TransferFilter = {}) {
+  /**
+   * Newest first (ids are UUIDv7: time-ordered). `within` (lower-case location ids) keeps the
+   * transfers with either end among them, count included.
+   */
+  async list(args: PageArgs, filter: TransferFilter = {}, within?: readonly string[]) {
     const page = readPage(args, isUuid);
     const ids = [filter.originId, filter.destinationId, filter.locationId].filter((id): id is string => id != null);
     if (ids.some((id) => !isUuid(id))) return connection([], page, (row: InventoryTransferModel) => row.id, async () => 0);
@@ -76,7 +79,10 @@ export class TransferService {
       ...(filter.statuses?.length ? { status: { in: filter.statuses } } : {}),
       ...(filter.originId ? { originId: filter.originId.toLowerCase() } : {}),
       ...(filter.destinationId ? { destinationId: filter.destinationId.toLowerCase() } : {}),
-      ...(filter.locationId ? { OR: [{ originId: filter.locationId.toLowerCase() }, { destinationId: filter.locationId.toLowerCase() }] } : {}),
+      AND: [
+        ...(filter.locationId ? [{ OR: [{ originId: filter.locationId.toLowerCase() }, { destinationId: filter.locationId.toLowerCase() }] }] : []),
+        ...(within ? [{ OR: [{ originId: { in: [...within] } }, { destinationId: { in: [...within] } }] }] : []),
+      ],
     };
     const rows = await this.prisma.inventoryTransfer.findMany({
       where: page.after ? { AND: [where, { id: { lt: page.after.toLowerCase() } }] } : where,

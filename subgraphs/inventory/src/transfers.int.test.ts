@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends } from '@joinery/core/testing';
 import { verifyStockLevels } from './stock-verification';
-import { ADJUST, ALLOCATE, CANCEL_TRANSFER, CREATE_TRANSFER, outbox, RECEIVE_TRANSFER, SHIP_TRANSFER, startInventory, type InventoryClient } from './testing/inventory-client';
+import { ADJUST, ALLOCATE, CANCEL_TRANSFER, CREATE_TRANSFER, outbox, RECEIVE_TRANSFER, salesService, SHIP_TRANSFER, startInventory, type InventoryClient } from './testing/inventory-client';
 
 describe.each(backends())('inventory transfers on $name', (backend) => {
   let client: InventoryClient;
@@ -51,7 +51,7 @@ describe.each(backends())('inventory transfers on $name', (backend) => {
     });
     expect(await client.level(warehouse, chair)).toEqual({ onHand: 10, available: 6, committed: 4, incoming: 0, damaged: 0 });
     expect(await client.level(warehouse, table)).toEqual({ onHand: 5, available: 0, committed: 5, incoming: 0, damaged: 0 });
-    const sale = await client.ok(ALLOCATE, { input: { orderId: randomUUID(), locationId: warehouse, lines: [{ sku: table, quantity: 1 }] } });
+    const sale = await client.ok(ALLOCATE, { input: { orderId: randomUUID(), locationId: warehouse, lines: [{ sku: table, quantity: 1 }] } }, salesService('tester'));
     expect(sale.allocateSaleStock.userErrors).toEqual([{ code: 'INSUFFICIENT_STOCK', field: ['input', 'lines', '0', 'quantity'], message: `Not enough stock for sku ${table} at location ${warehouse}: requested 1, available 0` }]);
 
     const shipped = await ship({ id: transfer.id });

@@ -68,13 +68,22 @@ export class CampaignService {
     return this.byId.load(id);
   }
 
-  async list(args: PageArgs, filter: CampaignFilter = {}) {
+  /**
+   * Newest start first. `locations` (undefined: every location) keeps the campaigns a scoped caller
+   * may see: those targeting every location (no targets) or at least one of `locations`.
+   */
+  async list(args: PageArgs, filter: CampaignFilter = {}, locations?: readonly string[]) {
     const page = readPage(args, isInstantAndUuid);
     const where: Prisma.CampaignWhereInput = {
-      ...(filter.statuses?.length ? { status: { in: filter.statuses } } : {}),
-      ...(filter.channels?.length ? { channel: { in: filter.channels } } : {}),
-      ...(filter.activeTo ? { startsAt: { lt: filter.activeTo } } : {}),
-      ...(filter.activeFrom ? { OR: [{ endsAt: null }, { endsAt: { gt: filter.activeFrom } }] } : {}),
+      AND: [
+        {
+          ...(filter.statuses?.length ? { status: { in: filter.statuses } } : {}),
+          ...(filter.channels?.length ? { channel: { in: filter.channels } } : {}),
+          ...(filter.activeTo ? { startsAt: { lt: filter.activeTo } } : {}),
+          ...(filter.activeFrom ? { OR: [{ endsAt: null }, { endsAt: { gt: filter.activeFrom } }] } : {}),
+        },
+        locations ? { OR: [{ targetLocationIds: { isEmpty: true } }, { targetLocationIds: { hasSome: [...locations] } }] } : {},
+      ],
     };
     const after: Prisma.CampaignWhereInput = page.after
       ? { OR: [{ startsAt: { lt: new Date(page.after[0]) } }, { startsAt: new Date(page.after[0]), id: { lt: page.after[1] } }] }

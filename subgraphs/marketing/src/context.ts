@@ -1,4 +1,4 @@
-import { ANONYMOUS_ACTOR, type InventoryDirectory } from '@joinery/core';
+import type { Identity, InventoryDirectory } from '@joinery/core';
 import { AttributionService } from './attribution/attribution-service';
 import { AutomationEngine } from './automation/automation-engine';
 import { AutomationService } from './automation/automation-service';
@@ -10,6 +10,8 @@ import { createWebhookContext, type WebhookContext } from './webhooks/webhook-co
 import { enqueueWebhookDelivery } from './webhooks/enqueue';
 
 export interface Context {
+  /** Who the request acts for (the router's signed identity): every resolver checks it (src/access). */
+  identity: Identity;
   campaigns: CampaignService;
   automation: AutomationService;
   webhooks: WebhookContext;
@@ -19,15 +21,17 @@ export interface Context {
   refreshSegments(): Promise<CustomerSegmentRefresh | null>;
 }
 
+/** `identity` has no default: a context that names nobody would have to allow or refuse everything. */
 export function createContext(
   prisma: PrismaClient,
   inventory: InventoryDirectory,
-  actor: string = ANONYMOUS_ACTOR,
+  identity: Identity,
   refresher: SegmentRefresher = new SegmentRefresher({ prisma, engine: new AutomationEngine({ enqueueWebhook: enqueueWebhookDelivery }) }),
 ): Context {
   return {
+    identity,
     campaigns: new CampaignService(prisma, inventory),
-    automation: new AutomationService(prisma, inventory, actor),
+    automation: new AutomationService(prisma, inventory, identity.actor),
     webhooks: createWebhookContext(prisma),
     segments: new SegmentService(prisma),
     attribution: new AttributionService(prisma),

@@ -1,9 +1,11 @@
-import { createInventoryDirectory, createSubgraphClient, databaseTarget, loadEnv, openEventBus, runMain, serveUntilSignalled, shouldSeed, subgraphUrl } from '@joinery/core';
+import { requireServiceSecrets, createInventoryDirectory, createSubgraphClient, databaseTarget, loadEnv, openEventBus, runMain, serveUntilSignalled, shouldSeed, subgraphUrl } from '@joinery/core';
 import { seedDemoData } from '@joinery/demo-data';
 import { buildMarketingSubgraph, openMarketingDatabase, rebuildAttributionIn } from './server';
 
 async function main(): Promise<void> {
   const env = loadEnv();
+  // In production a missing or development INTERNAL_AUTH_SECRET stops the service here, named.
+  requireServiceSecrets(env);
   const target = databaseTarget(env, 'marketing');
   const database = await openMarketingDatabase(target);
   if (shouldSeed(env, target) && (await seedDemoData('marketing', database))) await rebuildAttributionIn(database);

@@ -59,7 +59,7 @@ export async function buildMarketingSubgraph(deps: {
     name: 'marketing',
     schemaPath: MARKETING_SCHEMA_PATH,
     resolvers,
-    createContext: ({ actor }) => createContext(prisma, deps.inventory, actor, segments),
+    createContext: ({ identity }) => createContext(prisma, deps.inventory, identity, segments),
     postRoutes: { [`${ENGAGEMENT_PATH_PREFIX}*`]: engagementWebhookRoute(prisma) },
   });
   const webhookWorker = deps.webhooks ? new WebhookWorker({ ...deps.webhooks, prisma }) : undefined;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { ACTOR_HEADER, SubgraphResponseError, SubgraphUnavailableError, userError, type UserError } from '@joinery/core';
+import { authHeaders } from '@joinery/core/testing';
+import { SubgraphResponseError, SubgraphUnavailableError, userError, type UserError } from '@joinery/core';
 import type { LocationFacts } from './location-directory';
 import type { SaleCatalogue } from './sale-catalogue';
 import type { SalesDependencies } from './server';
@@ -18,10 +19,10 @@ export function fakeOwners() {
     /** Skus the allocator refuses as out of stock. */
     outOfStock: new Set<string>(),
     restock: 'healthy' as 'healthy' | 'unreachable' | 'refuse' | 'error',
-    restocked: [] as { input: RestockInput; actor: string | undefined }[],
+    restocked: [] as { input: RestockInput; actor: string | undefined; requestId?: string }[],
     /** Return ids of restocks answered with an error (restock 'error'). */
     failedRestocks: [] as string[],
-    allocated: [] as { orderId: string; actor: string | undefined }[],
+    allocated: [] as { orderId: string; actor: string | undefined; requestId?: string }[],
   };
   const inventory: SaleCatalogue = {
     async lookup({ locationIds = [], skus = [] }) {
@@ -44,7 +45,7 @@ export function fakeOwners() {
             ? [userError('INSUFFICIENT_STOCK', `Not enough stock for sku ${line.sku} at location ${input.locationId}: requested ${line.quantity}, available 0`, ['input', 'lines', String(index), 'quantity'])]
             : [],
         );
-        if (!refused.length) state.allocated.push({ orderId: input.orderId, actor: options?.actor });
+        if (!refused.length) state.allocated.push({ orderId: input.orderId, actor: options?.actor, ...(options?.requestId ? { requestId: options.requestId } : {}) });
         return refused;
       },
     },
@@ -56,7 +57,7 @@ export function fakeOwners() {
           throw new SubgraphResponseError('inventory', [{ message: 'Unexpected error.' }]);
         }
         if (state.restock === 'refuse') return [userError('NOT_FOUND', `No location with id ${input.locationId}`, ['input', 'locationId'])];
-        state.restocked.push({ input, actor: options?.actor });
+        state.restocked.push({ input, actor: options?.actor, ...(options?.requestId ? { requestId: options.requestId } : {}) });
         return [];
       },
     },
@@ -79,11 +80,11 @@ export function fakeOwners() {
   };
 }
 
-/** POSTs one operation naming `actor` in the joinery-actor header. */
+/** POSTs one operation as an admin whose subject is `actor` (default test-admin). */
 export async function gqlAs<T = any>(url: string, actor: string | null, query: string, variables?: Record<string, unknown>): Promise<{ data?: T; errors?: { message: string; extensions?: Record<string, unknown> }[] }> {
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...(actor ? { [ACTOR_HEADER]: actor } : {}) },
+    headers: { 'content-type': 'application/json', ...(await authHeaders(actor ? { role: 'admin', subject: actor } : undefined)) },
     body: JSON.stringify({ query, variables }),
   });
   return (await response.json()) as { data?: T; errors?: { message: string; extensions?: Record<string, unknown> }[] };

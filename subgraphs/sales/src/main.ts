@@ -1,9 +1,11 @@
-import { databaseTarget, loadEnv, openEventBus, runMain, serveUntilSignalled, shouldSeed, subgraphUrl } from '@joinery/core';
+import { requireServiceSecrets, databaseTarget, loadEnv, openEventBus, runMain, serveUntilSignalled, shouldSeed, subgraphUrl } from '@joinery/core';
 import { seedDemoData } from '@joinery/demo-data';
 import { buildSalesSubgraph, connectToOwners, openSalesDatabase } from './server';
 
 async function main(): Promise<void> {
   const env = loadEnv();
+  // In production a missing or development INTERNAL_AUTH_SECRET stops the service here, named.
+  requireServiceSecrets(env);
   const target = databaseTarget(env, 'sales');
   const database = await openSalesDatabase(target);
   if (shouldSeed(env, target)) await seedDemoData('sales', database);

@@ -20,20 +20,33 @@ export interface OrderFilter extends TimeRange {
   campaignIds?: string[] | null;
 }
 
-/** Reads of confirmed orders. Pending and rejected orders are never shown. */
+/**
+ * Reads of confirmed orders. Pending and rejected orders are never shown. `visible` is the
+ * locations the caller may see (undefined: all): `list` covers only those. Single orders and one
+ * location's page are loaded whatever their location: their resolvers refuse an out-of-scope one
+ * as FORBIDDEN rather than hide it (see sales-access.ts).
+ */
 export class OrderService {
   private readonly orders: DataLoader<string, SalesOrder | null>;
   private readonly lines: DataLoader<string, SalesOrderLine[]>;
   private readonly locationPages: DataLoader<LocationPageKey, SalesOrder[], string>;
   private readonly locationCounts: DataLoader<TimeRange & { locationId: string }, number, string>;
 
-  constructor(private readonly prisma: PrismaClient) {
-    this.orders = new DataLoader(async (ids) => {
-      const valid = ids.filter(isUuid);
-      const rows = valid.length ? await prisma.salesOrder.findMany({ where: { id: { in: valid }, status: 'CONFIRMED' } }) : [];
-      const byId = new Map(rows.map((row) => [row.id, row]));
-      return ids.map((id) => byId.get(id) ?? null);
-    });
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly visible?: readonly string[],
+  ) {
+    // Ids are UUIDs, which PostgreSQL matches whatever their case and returns in lower case: the
+    // loader does the same, so an upper-case id finds its order (and its location is checked).
+    this.orders = new DataLoader(
+      async (ids) => {
+        const valid = ids.filter(isUuid);
+        const rows = valid.length ? await prisma.salesOrder.findMany({ where: { id: { in: valid }, status: 'CONFIRMED' } }) : [];
+        const byId = new Map(rows.map((row) => [row.id.toLowerCase(), row]));
+        return ids.map((id) => byId.get(id.toLowerCase()) ?? null);
+      },
+      { cacheKeyFn: (id) => id.toLowerCase() },
+    );
     this.lines = new DataLoader(async (orderIds) => {
       const rows = await prisma.salesOrderLine.findMany({ where: { orderId: { in: [...orderIds] } }, orderBy: [{ orderId: 'asc' }, { lineNumber: 'asc' }] });
       const byOrder = new Map<string, SalesOrderLine[]>();
@@ -111,6 +124,8 @@ export class OrderService {
     const where: Prisma.SalesOrderWhereInput = {
       status: 'CONFIRMED',
       ...(filter.locationIds ? { locationId: { in: filter.locationIds } } : {}),
+      // Besides the filter's (each already checked in scope): a list never leaves the caller's locations.
+      ...(this.visible ? { AND: [{ locationId: { in: [...this.visible] } }] } : {}),
       ...(filter.campaignIds ? { campaignId: { in: filter.campaignIds } } : {}),
       ...(filter.from || filter.to ? { orderedAt: { ...(filter.from ? { gte: filter.from } : {}), ...(filter.to ? { lt: filter.to } : {}) } } : {}),
     };

@@ -13,6 +13,7 @@ import {
 } from '@joinery/core';
 import { Prisma, type PrismaClient, type ReturnCondition, type SalesOrder, type SalesReturn, type SalesReturnLine } from './generated/prisma/client';
 import type { SalesReturnModel } from './models';
+import type { SaleCaller } from './sale-recorder';
 import { ORDER_RETURNED, outboxInsertFrom, type OrderReturnedPayload } from './sales-events';
 import type { StockRestocker } from './stock-restocker';
 
@@ -69,14 +70,18 @@ export class ReturnRecorder {
     private readonly restocker: StockRestocker,
   ) {}
 
-  async record(input: ReturnSaleLinesInput, actor: string): Promise<{ return: SalesReturnModel }> {
+  /**
+   * `by`: who the return is for (the caller was authorized by the resolver); its actor is recorded
+   * as createdBy and, with its requestId, sent to inventory.
+   */
+  async record(input: ReturnSaleLinesInput, by: SaleCaller): Promise<{ return: SalesReturnModel }> {
     this.validate(input);
     const { idempotencyKey, ...rest } = input;
     const key = idempotencyKey ?? `auto:${uuidv7()}`;
     const hash = requestHash(rest);
 
     const existing = idempotencyKey ? await this.find({ idempotencyKey: key }) : null;
-    if (existing) return this.replay(existing, hash);
+    if (existing) return this.replay(existing, hash, by.requestId);
 
     const order = await this.prisma.salesOrder.findUnique({ where: { id: input.orderId } });
     // Pending and rejected orders are never shown, so they cannot be returned either.
@@ -99,7 +104,7 @@ export class ReturnRecorder {
             status: 'PENDING',
             refundTotal: lines.reduce((sum, line) => sum.plus(line.refundAmount), new Decimal(0)).toFixed(2),
             reason: input.reason?.trim() ?? null,
-            createdBy: actor,
+            createdBy: by.actor,
             idempotencyKey: key,
             requestHash: hash,
             lines: { create: lines },
@@ -110,12 +115,12 @@ export class ReturnRecorder {
       });
     } catch (error) {
       if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
-        return this.replay((await this.find({ idempotencyKey: key }))!, hash);
+        return this.replay((await this.find({ idempotencyKey: key }))!, hash, by.requestId);
       }
       throw error;
     }
-    if ('seen' in outcome) return this.replay(outcome.seen, hash);
-    return { return: await this.finish(outcome.created, order) };
+    if ('seen' in outcome) return this.replay(outcome.seen, hash, by.requestId);
+    return { return: await this.finish(outcome.created, order, by.requestId) };
   }
 
   /**
@@ -166,15 +171,16 @@ export class ReturnRecorder {
     return this.prisma.salesReturn.findUnique({ where, include: { lines: true } });
   }
 
-  private async replay(stored: StoredReturn, hash: string): Promise<{ return: SalesReturnModel }> {
+  private async replay(stored: StoredReturn, hash: string, requestId: string | undefined): Promise<{ return: SalesReturnModel }> {
     if (stored.requestHash !== hash) {
       throw new DomainError(userError('CONFLICT', `idempotencyKey ${JSON.stringify(stored.idempotencyKey)} was already used for a different return`, ['input', 'idempotencyKey']));
     }
     const order = await this.prisma.salesOrder.findUniqueOrThrow({ where: { id: stored.orderId } });
-    return { return: await this.finish(stored, order) };
+    return { return: await this.finish(stored, order, requestId) };
   }
 
-  private async finish(stored: StoredReturn, order: SalesOrder): Promise<SalesReturnModel> {
+  /** `requestId`: the router's id of the request finishing it (none in the sweep); the actor is the stored createdBy. */
+  private async finish(stored: StoredReturn, order: SalesOrder, requestId?: string): Promise<SalesReturnModel> {
     if (stored.status === 'COMPLETED') return returnModel(stored, order);
     if (stored.status === 'REJECTED') throw new DomainError(stored.rejection as unknown as UserError[]);
     let refused: UserError[];
@@ -186,7 +192,7 @@ export class ReturnRecorder {
           locationId: stored.locationId,
           lines: [...stored.lines].sort((a, b) => a.lineNumber - b.lineNumber).map(({ sku, quantity, condition }) => ({ sku, quantity, condition })),
         },
-        { actor: stored.createdBy },
+        { actor: stored.createdBy, requestId },
       );
     } catch (error) {
       if (error instanceof SubgraphUnavailableError) {
@@ -201,7 +207,7 @@ export class ReturnRecorder {
     }
     if (refused.length) {
       await this.prisma.salesReturn.updateMany({ where: { id: stored.id, status: 'PENDING' }, data: { status: 'REJECTED', rejection: refused as unknown as Prisma.InputJsonValue, updatedAt: new Date() } });
-      return this.finish((await this.find({ id: stored.id }))!, order);
+      return this.finish((await this.find({ id: stored.id }))!, order, requestId);
     }
     const moved = await this.prisma.$transaction(async (tx) => {
       // Under the order's row lock, as its confirmation was: the order's events keep commit order.
@@ -220,7 +226,7 @@ export class ReturnRecorder {
     const settled = (await this.find({ id: stored.id }))!;
     // Someone else settled it first (a concurrent retry or the recovery sweep): answer as they did.
     if (settled.status === 'PENDING') throw new Error(`Return ${stored.id} is still PENDING after its completion moved no row`);
-    return this.finish(settled, order);
+    return this.finish(settled, order, requestId);
   }
 
   /**

@@ -21,12 +21,16 @@ export class ReturnService {
       rows.forEach((row) => this.byId.prime(row.id, row));
       return orderIds.map((id) => rows.filter((row) => row.orderId === id));
     });
-    this.byId = new DataLoader(async (ids) => {
-      const valid = ids.filter(isUuid);
-      const rows = valid.length ? await prisma.salesReturn.findMany({ where: { id: { in: valid }, status: 'COMPLETED' }, include: { lines: true } }) : [];
-      const byId = new Map(rows.map((row) => [row.id, row]));
-      return ids.map((id) => byId.get(id) ?? null);
-    });
+    // UUIDs match whatever their case (see OrderService.orders).
+    this.byId = new DataLoader(
+      async (ids) => {
+        const valid = ids.filter(isUuid);
+        const rows = valid.length ? await prisma.salesReturn.findMany({ where: { id: { in: valid }, status: 'COMPLETED' }, include: { lines: true } }) : [];
+        const byId = new Map(rows.map((row) => [row.id.toLowerCase(), row]));
+        return ids.map((id) => byId.get(id.toLowerCase()) ?? null);
+      },
+      { cacheKeyFn: (id) => id.toLowerCase() },
+    );
     this.returned = new DataLoader(async (orderIds) => {
       const rows = await prisma.$queryRaw<{ order_id: string; sku: string; quantity: number }[]>`
         SELECT ret.order_id::text AS order_id, line.sku, sum(line.quantity)::int AS quantity

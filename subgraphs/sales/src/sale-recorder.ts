@@ -8,6 +8,7 @@ import {
   SubgraphUnavailableError,
   userError,
   uuidv7,
+  type Identity,
   type UserError,
 } from '@joinery/core';
 import { Prisma, type PaymentMethod, type PrismaClient, type SalesOrder } from './generated/prisma/client';
@@ -30,6 +31,9 @@ export interface RecordSaleInput {
   orderedAt?: Date | null;
   idempotencyKey?: string | null;
 }
+
+/** Who a sale or a return is recorded for: the request identity's actor and the router's request id. */
+export type SaleCaller = Pick<Identity, 'actor' | 'requestId'>;
 
 /** The validated sale as stored on the order, enough to finish it after a crash. */
 interface SaleRequest {
@@ -58,17 +62,21 @@ export class SaleRecorder {
     private readonly campaigns: CampaignDirectory,
   ) {}
 
-  async record(input: RecordSaleInput, actor: string): Promise<{ order: SalesOrder }> {
+  /**
+   * `by`: who the sale is for, as the request's identity carries it (the caller was authorized by
+   * the resolver); its actor is stored on the order and, with its requestId, sent to inventory.
+   */
+  async record(input: RecordSaleInput, by: SaleCaller): Promise<{ order: SalesOrder }> {
     const orderedAt = this.validate(input);
     const { idempotencyKey, ...rest } = input;
     const key = idempotencyKey ?? `auto:${uuidv7()}`;
     const hash = requestHash(rest);
 
     const existing = idempotencyKey ? await this.prisma.salesOrder.findUnique({ where: { idempotencyKey: key } }) : null;
-    if (existing) return this.replay(existing, hash);
+    if (existing) return this.replay(existing, hash, by.requestId);
 
     const { timezone, ...resolved } = await this.resolve(input);
-    const request: SaleRequest = { ...resolved, actor };
+    const request: SaleRequest = { ...resolved, actor: by.actor };
     const lines = request.lines;
     const subtotal = lines.reduce((sum, line) => sum.plus(new Decimal(line.unitPrice).times(line.quantity)), new Decimal(0));
     const discountTotal = lines.reduce((sum, line) => sum.plus(line.discount), new Decimal(0));
@@ -95,11 +103,11 @@ export class SaleRecorder {
       });
     } catch (error) {
       if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
-        return this.replay((await this.prisma.salesOrder.findUnique({ where: { idempotencyKey: key } }))!, hash);
+        return this.replay((await this.prisma.salesOrder.findUnique({ where: { idempotencyKey: key } }))!, hash, by.requestId);
       }
       throw error;
     }
-    return { order: await this.finish(order) };
+    return { order: await this.finish(order, by.requestId) };
   }
 
   /**
@@ -125,14 +133,18 @@ export class SaleRecorder {
     return outcome;
   }
 
-  private async replay(order: SalesOrder, hash: string): Promise<{ order: SalesOrder }> {
+  private async replay(order: SalesOrder, hash: string, requestId: string | undefined): Promise<{ order: SalesOrder }> {
     if (order.requestHash !== hash) {
       throw new DomainError(userError('CONFLICT', `idempotencyKey ${JSON.stringify(order.idempotencyKey)} was already used for a different sale`, ['input', 'idempotencyKey']));
     }
-    return { order: await this.finish(order) };
+    return { order: await this.finish(order, requestId) };
   }
 
-  private async finish(order: SalesOrder): Promise<SalesOrder> {
+  /**
+   * `requestId`: the router's id of the request finishing it, passed on to inventory; the
+   * recovery sweep has none. The actor is always the one stored on the order.
+   */
+  private async finish(order: SalesOrder, requestId?: string): Promise<SalesOrder> {
     if (order.status === 'CONFIRMED') return order;
     if (order.status === 'REJECTED') throw new DomainError(order.rejection as unknown as UserError[]);
     const request = order.request as unknown as SaleRequest;
@@ -140,7 +152,7 @@ export class SaleRecorder {
     try {
       refused = await this.allocator.allocate(
         { orderId: order.id, locationId: request.locationId, lines: request.lines.map(({ sku, quantity }) => ({ sku, quantity })) },
-        { actor: request.actor },
+        { actor: request.actor, requestId },
       );
     } catch (error) {
       if (error instanceof SubgraphUnavailableError) {
@@ -151,7 +163,7 @@ export class SaleRecorder {
     if (refused.length) {
       await this.prisma.salesOrder.updateMany({ where: { id: order.id, status: 'PENDING' }, data: { status: 'REJECTED', rejection: refused as unknown as Prisma.InputJsonValue, updatedAt: new Date() } });
       const settled = (await this.prisma.salesOrder.findUnique({ where: { id: order.id } }))!;
-      return this.finish(settled);
+      return this.finish(settled, requestId);
     }
     // One statement moves the order to CONFIRMED and writes its lines, its event and its day's
     // rollups, or does nothing if another process (a concurrent retry, the recovery sweep) settled
@@ -176,7 +188,7 @@ export class SaleRecorder {
     const settled = (await this.prisma.salesOrder.findUnique({ where: { id: order.id } }))!;
     // Someone else settled it first (a concurrent retry or the recovery sweep): answer as they did.
     if (settled.status === 'PENDING') throw new Error(`Order ${order.id} is still PENDING after its confirmation moved no row`);
-    return this.finish(settled);
+    return this.finish(settled, requestId);
   }
 
   private validate(input: RecordSaleInput): Date {

@@ -84,17 +84,20 @@ interface Range {
  * Sales reports (Query.salesReport), aggregated in PostgreSQL. Order-level questions (no CATEGORY
  * or PRODUCT, no skus or categories filter) read the daily rollups for local days wholly inside
  * the range and the orders for the partial days at its ends; the others read the order lines.
+ * `visible` is the locations the caller may see (undefined: all): facts from any other location
+ * never enter the report, so rows, REGION/CHANNEL groups and totals alike count only those.
  */
 export class SalesReportService {
   constructor(
     private readonly prisma: PrismaClient,
     private readonly locations: LocationDirectory,
+    private readonly visible?: readonly string[],
   ) {}
 
   async report(filter: SalesReportFilter, groupBy: SalesReportDimension[]): Promise<SalesReportModel> {
     const range = validate(filter, groupBy);
     const source = groupBy.some((dimension) => LINE_DIMENSIONS.has(dimension)) || filter.skus || filter.categories ? 'ORDER_LINES' : 'ROLLUP';
-    const facts = source === 'ROLLUP' ? rollupFacts(filter, range) : lineFacts(filter, range);
+    const facts = source === 'ROLLUP' ? rollupFacts(filter, range, this.visible) : lineFacts(filter, range, this.visible);
     const directory = groupBy.includes('REGION') || groupBy.includes('CHANNEL') ? await this.directory() : Prisma.empty;
     const dimensions = groupBy.map((dimension) => ({ dimension, sql: DIMENSION_SQL[dimension] }));
     const metrics =
@@ -177,10 +180,10 @@ function validate(filter: SalesReportFilter, groupBy: SalesReportDimension[]): R
   return { from, to };
 }
 
-const lower = (ids: string[]) => ids.map((id) => id.toLowerCase());
+const lower = (ids: readonly string[]) => ids.map((id) => id.toLowerCase());
 
-/** `column = ANY(list)` when the filter names a list, TRUE when it does not. */
-function anyOf(column: string, list: string[] | null | undefined, type: 'uuid' | 'text'): Prisma.Sql {
+/** `column = ANY(list)` when the filter (or the caller's scope) names a list, TRUE when it does not. */
+function anyOf(column: string, list: readonly string[] | null | undefined, type: 'uuid' | 'text'): Prisma.Sql {
   if (!list) return Prisma.sql`TRUE`;
   return type === 'uuid' ? Prisma.sql`${Prisma.raw(column)} = ANY(${lower(list)}::uuid[])` : Prisma.sql`${Prisma.raw(column)} = ANY(${list}::text[])`;
 }
@@ -196,7 +199,7 @@ const utcDate = (instant: Date, days = 0) => new Date(Date.UTC(instant.getUTCFul
  * UTC date (offsets are -12 h to +14 h): days more than two UTC days inside the range are whole
  * without computing their bounds.
  */
-function rollupFacts(filter: SalesReportFilter, { from, to }: Range): Prisma.Sql {
+function rollupFacts(filter: SalesReportFilter, { from, to }: Range, visible: readonly string[] | undefined): Prisma.Sql {
   const byCampaign = Boolean(filter.campaignIds);
   const rollups = Prisma.raw(byCampaign ? 'sales_daily_campaign_rollups' : 'sales_daily_rollups');
   const first = utcDate(from, -1);
@@ -218,7 +221,7 @@ function rollupFacts(filter: SalesReportFilter, { from, to }: Range): Prisma.Sql
     SELECT r.location_id, r.local_date, r.order_count, r.unit_count, r.revenue, r.discount
     FROM ${rollups} AS r
     WHERE r.local_date BETWEEN ${first}::date AND ${last}::date
-      AND ${anyOf('r.location_id', filter.locationIds, 'uuid')} AND ${byCampaign ? anyOf('r.campaign_id', filter.campaignIds, 'uuid') : Prisma.sql`TRUE`}
+      AND ${anyOf('r.location_id', filter.locationIds, 'uuid')} AND ${anyOf('r.location_id', visible, 'uuid')} AND ${byCampaign ? anyOf('r.campaign_id', filter.campaignIds, 'uuid') : Prisma.sql`TRUE`}
       AND (r.local_date BETWEEN ${first}::date + 3 AND ${last}::date - 3 OR ${wholeDay('r.local_date', 'r.timezone')})
     UNION ALL
     SELECT o.location_id, o.local_date, 1, o.unit_count, o.total_amount, o.discount_total
@@ -226,7 +229,7 @@ function rollupFacts(filter: SalesReportFilter, { from, to }: Range): Prisma.Sql
       SELECT location_id, location_timezone, (ordered_at AT TIME ZONE location_timezone)::date AS local_date, unit_count, total_amount, discount_total
       FROM sales_orders
       WHERE status = 'CONFIRMED' AND ${edges}
-        AND ${anyOf('location_id', filter.locationIds, 'uuid')} AND ${anyOf('campaign_id', filter.campaignIds, 'uuid')}
+        AND ${anyOf('location_id', filter.locationIds, 'uuid')} AND ${anyOf('location_id', visible, 'uuid')} AND ${anyOf('campaign_id', filter.campaignIds, 'uuid')}
     ) AS o
     WHERE NOT ${wholeDay('o.local_date', 'o.location_timezone')}`;
 }
@@ -235,12 +238,12 @@ function rollupFacts(filter: SalesReportFilter, { from, to }: Range): Prisma.Sql
  * One row per matching order line, with its order's local date (the line carries its order's zone
  * and campaign). Categories are compared in lower case, as inventory stores and filters them.
  */
-function lineFacts(filter: SalesReportFilter, { from, to }: Range): Prisma.Sql {
+function lineFacts(filter: SalesReportFilter, { from, to }: Range, visible: readonly string[] | undefined): Prisma.Sql {
   return Prisma.sql`
     SELECT l.order_id, l.location_id, (l.ordered_at AT TIME ZONE l.location_timezone)::date AS local_date, l.category, l.sku, l.quantity, l.line_total, l.discount
     FROM sales_order_lines AS l
     WHERE l.ordered_at >= ${from}::timestamptz AND l.ordered_at < ${to}::timestamptz
-      AND ${anyOf('l.location_id', filter.locationIds, 'uuid')} AND ${anyOf('l.sku', filter.skus, 'text')}
+      AND ${anyOf('l.location_id', filter.locationIds, 'uuid')} AND ${anyOf('l.location_id', visible, 'uuid')} AND ${anyOf('l.sku', filter.skus, 'text')}
       AND ${anyOf('l.category', filter.categories?.map((category) => category.trim().toLowerCase()), 'text')} AND ${anyOf('l.campaign_id', filter.campaignIds, 'uuid')}`;
 }
 

@@ -26,15 +26,20 @@ export { rebuildSalesRollups } from './sales-rollups';
 export const SALES_SCHEMA_PATH = fileURLToPath(new URL('../schema.graphql', import.meta.url));
 export const SALES_MIGRATIONS = fileURLToPath(new URL('../../../prisma/sales/migrations', import.meta.url));
 
-/** The sales subgraph's links to the subgraphs that own stock and campaigns, over their GraphQL endpoints. */
+/**
+ * The sales subgraph's links to the subgraphs that own stock and campaigns, over their GraphQL
+ * endpoints. Every call is signed as the sales service (`service:sales`): allocating a sale's
+ * stock and looking up locations, products and campaigns is sales' own work, allowed for whoever
+ * the sale was allowed to; the user behind it travels as the actor.
+ */
 export function connectToOwners(urls: { inventory: string; marketing: string }, timeoutMs: number): Pick<SalesDependencies, 'inventory' | 'locations' | 'allocator' | 'restocker' | 'campaigns'> {
-  const inventory = createSubgraphClient('inventory', urls.inventory, timeoutMs);
+  const inventory = createSubgraphClient('inventory', urls.inventory, timeoutMs, { caller: 'sales' });
   return {
     inventory: createSaleCatalogue(inventory),
     locations: createLocationDirectory(inventory),
     allocator: createStockAllocator(inventory),
     restocker: createStockRestocker(inventory),
-    campaigns: createCampaignDirectory(createSubgraphClient('marketing', urls.marketing, timeoutMs)),
+    campaigns: createCampaignDirectory(createSubgraphClient('marketing', urls.marketing, timeoutMs, { caller: 'sales' })),
   };
 }
 
@@ -72,7 +77,7 @@ export async function buildSalesSubgraph(deps: SalesDependencies): Promise<Sales
     name: 'sales',
     schemaPath: SALES_SCHEMA_PATH,
     resolvers,
-    createContext: ({ actor }) => createContext(prisma, { sales: recorder, returns, locations: deps.locations }, actor),
+    createContext: ({ identity }) => createContext(prisma, { sales: recorder, returns, locations: deps.locations }, identity),
   });
   const relay = deps.bus
     ? new OutboxRelay({ name: 'sales', database: deps.database, bus: deps.bus, topicOf: () => SALES_TOPIC, pollIntervalMs: deps.relayPollIntervalMs })

@@ -10,8 +10,11 @@ export interface RestockInput {
 
 /** Puts a return's goods back into stock in the inventory subgraph; an empty list means they are back. */
 export interface StockRestocker {
-  /** Idempotent by `returnId` there. `actor`: who the return is for, forwarded to inventory. */
-  restock(input: RestockInput, options?: { actor?: string }): Promise<UserError[]>;
+  /**
+   * Idempotent by `returnId` there; called as the sales service. `actor`: who the return is for,
+   * forwarded to inventory; `requestId`: the router's id of the request behind it, when there is one.
+   */
+  restock(input: RestockInput, options?: { actor?: string; requestId?: string }): Promise<UserError[]>;
 }
 
 const RESTOCK = /* GraphQL */ `
@@ -23,7 +26,7 @@ const RESTOCK = /* GraphQL */ `
 export function createStockRestocker(inventory: SubgraphClient): StockRestocker {
   return {
     async restock(input, options) {
-      const { restockReturn } = await inventory.request<{ restockReturn: { restocked: boolean; userErrors: UserError[] } }>(RESTOCK, { input }, { actor: options?.actor });
+      const { restockReturn } = await inventory.request<{ restockReturn: { restocked: boolean; userErrors: UserError[] } }>(RESTOCK, { input }, { actor: options?.actor, requestId: options?.requestId });
       return restockReturn.userErrors.map((error) => ({ ...error, field: error.field ? [...error.field] : null }));
     },
   };

@@ -66,12 +66,24 @@ function rangedLoader<V>(load: (ids: string[], range: TimeRange) => Promise<Map<
   );
 }
 
-/** Aggregates over confirmed sales and the refunds of their completed returns, computed in SQL. */
+/** `column = ANY(visible)`, or TRUE when the caller sees every location. */
+function within(column: string, visible: readonly string[] | undefined): Prisma.Sql {
+  return visible ? Prisma.sql`${Prisma.raw(column)} = ANY(${[...visible]}::uuid[])` : Prisma.sql`TRUE`;
+}
+
+/**
+ * Aggregates over confirmed sales and the refunds of their completed returns, computed in SQL.
+ * `visible` is the locations the caller may see (undefined: all): a product's figures, which span
+ * locations, count only those; a location's figures are asked only for a location in scope.
+ */
 export class SummaryService {
   private readonly byLocation: DataLoader<RangedKey, SalesSummaryModel, string>;
   private readonly byProduct: DataLoader<RangedKey, SalesSummaryModel, string>;
 
-  constructor(private readonly prisma: PrismaClient) {
+  constructor(
+    private readonly prisma: PrismaClient,
+    visible?: readonly string[],
+  ) {
     const toSummaries = (rows: Totals[]) =>
       new Map(rows.map((row) => [row.key, summary(row.order_count, row.units, row.revenue?.toString() ?? 0, row.returned?.toString() ?? 0)]));
     this.byLocation = rangedLoader(
@@ -101,12 +113,13 @@ export class SummaryService {
             WITH sold AS (
               SELECT sku, count(*)::int AS order_count, sum(quantity)::int AS units, sum(line_total) AS revenue
               FROM sales_order_lines
-              WHERE sku = ANY(${skus}::text[]) AND ${timeFilter('ordered_at', range)}
+              WHERE sku = ANY(${skus}::text[]) AND ${timeFilter('ordered_at', range)} AND ${within('location_id', visible)}
               GROUP BY sku
             ), returned AS (
               SELECT line.sku, sum(line.refund_amount) AS returned
               FROM sales_return_lines AS line JOIN sales_returns AS ret ON ret.id = line.return_id
               WHERE ret.status = 'COMPLETED' AND line.sku = ANY(${skus}::text[]) AND ${timeFilter('line.ordered_at', range)}
+                AND ${within('line.order_location_id', visible)}
               GROUP BY line.sku
             )
             SELECT sold.sku AS key, sold.order_count, sold.units, sold.revenue, returned.returned

@@ -19,7 +19,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends } from '@joinery/core/testing';
-import { ADJUST, ALLOCATE, CHANGE_STATE, CREATE_TRANSFER, RECEIVE_TRANSFER, RESTOCK, SHIP_TRANSFER, startInventory, type InventoryClient } from '../testing/inventory-client';
+import { ADJUST, ALLOCATE, CHANGE_STATE, CREATE_TRANSFER, RECEIVE_TRANSFER, RESTOCK, salesService, SHIP_TRANSFER, startInventory, type InventoryCaller, type InventoryClient } from '../testing/inventory-client';
 import { rebuildStockValueRollups } from './stock-value';
 
 const HOUR = 3_600_000;
@@ -42,14 +42,14 @@ describe.each(backends())('inventory analytics on $name', (backend) => {
     await step();
     await sql('UPDATE stock_movements SET occurred_at = $1 WHERE id > $2', [at(hours).toISOString(), last]);
   };
-  const ok = async (query: string, variables: Record<string, unknown>, field: string) => {
-    const data = await client.ok(query, variables);
+  const ok = async (query: string, variables: Record<string, unknown>, field: string, caller?: InventoryCaller) => {
+    const data = await client.ok(query, variables, caller);
     const payload = data[field];
     expect(payload.userErrors).toEqual([]);
     return payload;
   };
   const receive = (locationId: string, sku: string, delta: number) => ok(ADJUST, { input: { locationId, sku, delta, reason: 'RECEIVED' } }, 'adjustInventory');
-  const sell = (locationId: string, lines: { sku: string; quantity: number }[]) => ok(ALLOCATE, { input: { orderId: randomUUID(), locationId, lines } }, 'allocateSaleStock');
+  const sell = (locationId: string, lines: { sku: string; quantity: number }[]) => ok(ALLOCATE, { input: { orderId: randomUUID(), locationId, lines } }, 'allocateSaleStock', salesService());
   const product = (sku: string, category: string, price: string) =>
     ok(`mutation($input: CreateProductInput!) { createProduct(input: $input) { userErrors { message } } }`, { input: { sku, name: sku, category, price } }, 'createProduct');
   const updateProduct = (input: Record<string, unknown>) =>
@@ -86,7 +86,7 @@ describe.each(backends())('inventory analytics on $name', (backend) => {
     });
     await expectRollupExact();
     await happened(48, () => sell(oslo, [{ sku: 'CHAIR-1', quantity: 6 }, { sku: 'TABLE-1', quantity: 2 }]));
-    await happened(120, () => ok(RESTOCK, { input: { returnId: randomUUID(), orderId: randomUUID(), locationId: oslo, lines: [{ sku: 'CHAIR-1', quantity: 1, condition: 'RESTOCK' }] } }, 'restockReturn'));
+    await happened(120, () => ok(RESTOCK, { input: { returnId: randomUUID(), orderId: randomUUID(), locationId: oslo, lines: [{ sku: 'CHAIR-1', quantity: 1, condition: 'RESTOCK' }] } }, 'restockReturn', salesService()));
     let transferId = '';
     await happened(240, async () => {
       transferId = (await ok(CREATE_TRANSFER, { input: { originId: oslo, destinationId: bergen, lines: [{ sku: 'CHAIR-1', quantity: 4 }] } }, 'createTransfer')).transfer.id;

@@ -1,7 +1,8 @@
 /** The inventory reports: arguments checked here, each report one SQL statement grouped in the database. */
+import type { InventoryAccess } from '../access';
 import type { Location, PrismaClient, Product } from '../generated/prisma/client';
 import type { Loaders } from '../loaders';
-import { readDimensions, readFilter, readInt, readPeriod, type InventoryAnalyticsFilter, type InventoryDimension } from './analytics-input';
+import { readDimensions, readFilter, readInt, readPeriod, type InventoryAnalyticsFilter, type InventoryDimension, type LevelFilter } from './analytics-input';
 import type { GroupEntities } from './analytics-models';
 import { daysOfSupply } from './days-of-supply';
 import { sellThrough } from './sell-through';
@@ -23,7 +24,18 @@ interface Grouped {
 type Keyed = GroupEntities & { locationId: string | null; sku: string | null };
 
 export class InventoryAnalytics {
-  constructor(private readonly prisma: PrismaClient, private readonly loaders: Loaders) {}
+  constructor(private readonly prisma: PrismaClient, private readonly loaders: Loaders, private readonly access: InventoryAccess) {}
+
+  /**
+   * The filter, checked, narrowed to the caller's locations: every report reads only their levels
+   * and movements, so rows and totals alike leave out other locations' stock. A location asked
+   * for outside them is FORBIDDEN.
+   */
+  private filter(filter: InventoryAnalyticsFilter | null | undefined): LevelFilter {
+    const normal = readFilter(filter);
+    const locationIds = this.access.scope(normal.locationIds);
+    return locationIds === undefined ? normal : { ...normal, locationIds: [...locationIds] };
+  }
 
   /** Loads the rows' locations and products in one batch each and attaches them. */
   private async withEntities<T extends Keyed>(rows: T[]): Promise<T[]> {
@@ -40,26 +52,26 @@ export class InventoryAnalytics {
   }
 
   async stockValue(args: Grouped) {
-    const report = await stockValue(this.prisma, readFilter(args.filter), readDimensions(args.groupBy, ['LOCATION', 'CATEGORY']), readInt('first', args.first, 500, 1, MAX_GROUP_ROWS));
+    const report = await stockValue(this.prisma, this.filter(args.filter), readDimensions(args.groupBy, ['LOCATION', 'CATEGORY']), readInt('first', args.first, 500, 1, MAX_GROUP_ROWS));
     return { ...report, rows: await this.withEntities(report.rows) };
   }
 
   async sellThrough(args: Grouped & { from: Date; to?: Date | null }) {
     const first = readInt('first', args.first, 500, 1, MAX_GROUP_ROWS);
-    const report = await sellThrough(this.prisma, readFilter(args.filter), readPeriod(args.from, args.to), readDimensions(args.groupBy, ['LOCATION', 'CATEGORY']), first);
+    const report = await sellThrough(this.prisma, this.filter(args.filter), readPeriod(args.from, args.to), readDimensions(args.groupBy, ['LOCATION', 'CATEGORY']), first);
     return { ...report, rows: await this.withEntities(report.rows) };
   }
 
   async daysOfSupply(args: Grouped & { lookbackDays?: number | null }) {
     const lookbackDays = readInt('lookbackDays', args.lookbackDays, 28, 1, 365);
     const first = readInt('first', args.first, 50, 1, MAX_LIST_ROWS);
-    const report = await daysOfSupply(this.prisma, readFilter(args.filter), lookbackDays, readDimensions(args.groupBy, ['LOCATION', 'PRODUCT']), first);
+    const report = await daysOfSupply(this.prisma, this.filter(args.filter), lookbackDays, readDimensions(args.groupBy, ['LOCATION', 'PRODUCT']), first);
     return { ...report, rows: await this.withEntities(report.rows) };
   }
 
   async stockOuts(args: { filter?: InventoryAnalyticsFilter | null; from: Date; to?: Date | null; first?: number | null }) {
     const first = readInt('first', args.first, 50, 1, MAX_LIST_ROWS);
-    const report = await stockOuts(this.prisma, readFilter(args.filter), readPeriod(args.from, args.to), first);
+    const report = await stockOuts(this.prisma, this.filter(args.filter), readPeriod(args.from, args.to), first);
     return { ...report, levels: await this.withEntities(report.levels) };
   }
 
@@ -67,7 +79,7 @@ export class InventoryAnalytics {
     const days = readInt('days', args.days, 90, 1, 730);
     const maxUnitsSold = readInt('maxUnitsSold', args.maxUnitsSold, 0, 0, 1_000_000_000);
     const first = readInt('first', args.first, 50, 1, MAX_LIST_ROWS);
-    const report = await slowMovers(this.prisma, readFilter(args.filter), { days, maxUnitsSold }, readDimensions(args.groupBy, ['PRODUCT']), first);
+    const report = await slowMovers(this.prisma, this.filter(args.filter), { days, maxUnitsSold }, readDimensions(args.groupBy, ['PRODUCT']), first);
     return { ...report, rows: await this.withEntities(report.rows) };
   }
 }

@@ -8,7 +8,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseTarget } from '@joinery/core';
 import { backends } from '@joinery/core/testing';
-import { ADJUST, ALLOCATE, CREATE_TRANSFER, RECEIVE_TRANSFER, SHIP_TRANSFER, startInventory, type InventoryClient } from '../testing/inventory-client';
+import { ADJUST, ALLOCATE, CREATE_TRANSFER, RECEIVE_TRANSFER, salesService, SHIP_TRANSFER, startInventory, type InventoryCaller, type InventoryClient } from '../testing/inventory-client';
 
 const SKUS = ['ROLL-A', 'ROLL-B', 'ROLL-C', 'ROLL-D'];
 
@@ -19,8 +19,8 @@ describe.each(backends())('stock value rollups under concurrent writes on $name'
   let bergen: string;
 
   const sql = async (text: string, params?: unknown[]) => client.inventory.database.withConnection(async (connection) => (await connection.query(text, params)).rows);
-  const noUserErrors = async (query: string, input: Record<string, unknown>) => {
-    const data = await client.ok(query, { input });
+  const noUserErrors = async (query: string, input: Record<string, unknown>, caller?: InventoryCaller) => {
+    const data = await client.ok(query, { input }, caller);
     expect(Object.values(data)[0]).toMatchObject({ userErrors: [] });
     return Object.values(data)[0] as any;
   };
@@ -47,7 +47,7 @@ describe.each(backends())('stock value rollups under concurrent writes on $name'
       const work: Promise<unknown>[] = [];
       for (const [index, sku] of SKUS.entries()) {
         const locationId = index % 2 ? oslo : bergen;
-        work.push(noUserErrors(ALLOCATE, { orderId: randomUUID(), locationId, lines: [{ sku, quantity: 1 + round }, { sku: SKUS[(index + 1) % SKUS.length], quantity: 1 }] }));
+        work.push(noUserErrors(ALLOCATE, { orderId: randomUUID(), locationId, lines: [{ sku, quantity: 1 + round }, { sku: SKUS[(index + 1) % SKUS.length], quantity: 1 }] }, salesService()));
         work.push(noUserErrors(ADJUST, { locationId: index % 2 ? bergen : oslo, sku, delta: 3, reason: 'RECEIVED' }));
         work.push(noUserErrors(`mutation($input: UpdateProductInput!) { updateProduct(input: $input) { userErrors { message } } }`,
           { sku, price: `${11 + round * 4 + index}.25`, ...(round === 3 && index === 0 ? { category: 'stools' } : {}) }));
@@ -138,7 +138,7 @@ describe.each(backends())('stock value rollups under concurrent writes on $name'
       const priceChange = noUserErrors(`mutation($input: UpdateProductInput!) { updateProduct(input: $input) { userErrors { message } } }`, { sku: 'ROLL-A', price: '99.00' });
       pending.push(priceChange);
       const pricePid = await blockedBy(pid);
-      const sale = noUserErrors(ALLOCATE, { orderId: randomUUID(), locationId: oslo, lines: [{ sku: 'ROLL-A', quantity: 1 }] });
+      const sale = noUserErrors(ALLOCATE, { orderId: randomUUID(), locationId: oslo, lines: [{ sku: 'ROLL-A', quantity: 1 }] }, salesService());
       pending.push(sale);
       await blockedBy(pricePid);
       // The stock change in flight now wants the sale's level: free, since the sale waits before locking it.
@@ -185,7 +185,7 @@ describe.each(backends())('stock value rollups under concurrent writes on $name'
         if (rows.length) break;
         await new Promise((resolve) => setTimeout(resolve, 25));
       }
-      const sale = client.ok(ALLOCATE, { input: { orderId: randomUUID(), locationId: oslo, lines: [{ sku: 'ROLL-C', quantity: 1 }] } });
+      const sale = client.ok(ALLOCATE, { input: { orderId: randomUUID(), locationId: oslo, lines: [{ sku: 'ROLL-C', quantity: 1 }] } }, salesService());
       pending.push(sale);
       const { updateProduct } = await priceChange;
       const waited = Date.now() - started;

@@ -503,18 +503,18 @@ export type PageInfo = {
 
 export type Product = {
   __typename?: 'Product';
-  /** Sum of available stock over all locations. */
+  /** Sum of available stock over the caller's locations (every location for an admin). */
   availableTotal: Scalars['Int']['output'];
   /** sofas, tables, chairs, beds, lighting, storage… */
   category: Scalars['String']['output'];
   createdAt: Scalars['DateTime']['output'];
   description?: Maybe<Scalars['String']['output']>;
-  /** Stock at every location that carries it. */
+  /** Stock at every location that carries it, among the caller's locations. */
   inventory: Array<InventoryLevel>;
-  /** Every movement of this product at any location, newest first. */
+  /** Every movement of this product at the caller's locations, newest first. */
   movements: StockMovementConnection;
   name: Scalars['String']['output'];
-  /** Sum of on-hand stock over all locations. */
+  /** Sum of on-hand stock over the caller's locations (every location for an admin). */
   onHandTotal: Scalars['Int']['output'];
   price: Scalars['Decimal']['output'];
   sku: Scalars['ID']['output'];
@@ -836,7 +836,7 @@ export type StockChange = {
 /** One change to one stored quantity of a level. Never rewritten: each quantity is the sum of its movements. */
 export type StockMovement = {
   __typename?: 'StockMovement';
-  /** Who made the change (the joinery-actor header of the request; `system` before actors were recorded). */
+  /** Who made the change: the subject of the caller's token (`system` before actors were recorded; `anonymous` before tokens were required). */
   actor: Scalars['String']['output'];
   delta: Scalars['Int']['output'];
   id: Scalars['ID']['output'];

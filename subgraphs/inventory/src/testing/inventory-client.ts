@@ -1,9 +1,40 @@
 /** Test helpers: one inventory subgraph on its own, spoken to over HTTP as a given actor. */
 import { expect } from 'vitest';
-import { ACTOR_HEADER } from '@joinery/core';
-import { createTestLocation } from '@joinery/core/testing';
+import { authHeaders, createTestLocation, type TestCaller } from '@joinery/core/testing';
+import { IDENTITY_HEADER, internalAuth, serviceIdentity, type DatabaseTarget } from '@joinery/core';
 import { buildInventorySubgraph, openInventoryDatabase, type InventorySubgraph } from '../server';
-import type { DatabaseTarget } from '@joinery/core';
+
+/**
+ * Another subgraph calling inventory for its own work (the service role: every permission, every
+ * location), as sales does to take a sale's stock or restock a return; `actor` is the user the
+ * change is recorded for (default `service:<service>`).
+ */
+export interface ServiceCaller {
+  service: string;
+  actor?: string;
+}
+
+/** Who a test request acts for: a string is an admin of that subject (recorded as the actor). */
+export type InventoryCaller = string | TestCaller | ServiceCaller;
+
+/** The sales subgraph, recording changes for `actor` (default "sales"). */
+export const salesService = (actor = 'sales'): ServiceCaller => ({ service: 'sales', actor });
+
+/** The headers that authenticate `caller` to a subgraph (and, for users, to the router). */
+export async function callerHeaders(caller: InventoryCaller = 'tester'): Promise<Record<string, string>> {
+  if (typeof caller === 'string') return authHeaders({ role: 'admin', subject: caller });
+  if ('service' in caller) {
+    const identity = serviceIdentity(caller.service);
+    return { [IDENTITY_HEADER]: await internalAuth().sign({ ...identity, actor: caller.actor ?? identity.actor }) };
+  }
+  return authHeaders(caller);
+}
+
+/** POSTs one operation to `url` as `caller` and returns the parsed body. */
+export async function post(url: string, query: string, variables?: Record<string, unknown>, caller?: InventoryCaller): Promise<GraphQLResult> {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(await callerHeaders(caller)) }, body: JSON.stringify({ query, variables }) });
+  return (await response.json()) as GraphQLResult;
+}
 
 export interface GraphQLResult {
   data?: any;
@@ -13,10 +44,10 @@ export interface GraphQLResult {
 export interface InventoryClient {
   inventory: InventorySubgraph;
   url: string;
-  /** POSTs one operation as `actor` (default "tester") and returns the parsed body. */
-  raw(query: string, variables?: Record<string, unknown>, actor?: string): Promise<GraphQLResult>;
+  /** POSTs one operation as `actor` (default "tester", an admin; or any test or service caller) and returns the parsed body. */
+  raw(query: string, variables?: Record<string, unknown>, actor?: InventoryCaller): Promise<GraphQLResult>;
   /** Like `raw`, failing the test on any GraphQL error; returns data. */
-  ok(query: string, variables?: Record<string, unknown>, actor?: string): Promise<any>;
+  ok(query: string, variables?: Record<string, unknown>, actor?: InventoryCaller): Promise<any>;
   location(code: string): Promise<string>;
   product(sku: string): Promise<string>;
   /** A level's quantities; zeros when it was never written. */
@@ -30,11 +61,8 @@ export async function startInventory(target: DatabaseTarget): Promise<InventoryC
   const database = await openInventoryDatabase(target);
   const inventory = await buildInventorySubgraph({ database });
   const url = await inventory.listen(0);
-  const raw = async (query: string, variables?: Record<string, unknown>, actor = 'tester'): Promise<GraphQLResult> => {
-    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', [ACTOR_HEADER]: actor }, body: JSON.stringify({ query, variables }) });
-    return (await response.json()) as GraphQLResult;
-  };
-  const ok = async (query: string, variables?: Record<string, unknown>, actor?: string) => {
+  const raw = (query: string, variables?: Record<string, unknown>, actor: InventoryCaller = 'tester'): Promise<GraphQLResult> => post(url, query, variables, actor);
+  const ok = async (query: string, variables?: Record<string, unknown>, actor?: InventoryCaller) => {
     const result = await raw(query, variables, actor);
     expect(result.errors).toBeUndefined();
     return result.data;

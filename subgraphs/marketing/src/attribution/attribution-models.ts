@@ -11,7 +11,8 @@ export interface CampaignPerformanceModel {
   source: AttributionSource;
   summary(): Promise<CampaignSummary>;
   categories(): Promise<CategoryFigures[]>;
-  spend(): Promise<string>;
+  /** Null when the caller may not see it. */
+  spend(): Promise<string | null>;
   asOf(): Promise<Date>;
 }
 

@@ -12,6 +12,12 @@ export interface AttributionRequest extends AttributionParameters {
   model: AttributionModel;
   from: Date | null;
   to: Date | null;
+  /**
+   * Count only orders placed at these locations (a scoped caller's, docs/security.md); undefined:
+   * every location. The comparison also keeps only campaigns such a caller may see, and shows
+   * spend only for campaigns wholly within these locations (spend is per campaign, not per store).
+   */
+  locations?: readonly string[];
 }
 
 export type AttributionSource = 'ROLLUP' | 'LIVE';
@@ -48,6 +54,11 @@ function campaignCondition(alias: string, scope: Scope): Prisma.Sql {
   return scope === 'all' ? EMPTY : Prisma.sql`AND ${Prisma.raw(alias)}.campaign_id = ${scope.campaignId}::uuid`;
 }
 
+/** Rows whose location is one of the request's (no condition for every location). */
+function locationCondition(column: string, request: AttributionRequest): Prisma.Sql {
+  return request.locations ? Prisma.sql`AND ${Prisma.raw(column)} = ANY(${[...request.locations]}::uuid[])` : EMPTY;
+}
+
 function orderedAtCondition(column: string, request: AttributionRequest): Prisma.Sql {
   const col = Prisma.raw(column);
   return Prisma.sql`${request.from ? Prisma.sql`AND ${col} >= ${request.from}::timestamptz` : EMPTY} ${request.to ? Prisma.sql`AND ${col} < ${request.to}::timestamptz` : EMPTY}`;
@@ -64,7 +75,8 @@ function cellsQuery(request: AttributionRequest, scope: Scope, source: Attributi
     const reach = scope === 'all' ? EMPTY : Prisma.sql`AND (o.campaign_id = ${scope.campaignId}::uuid OR EXISTS (
         SELECT 1 FROM touchpoints t WHERE t.customer_id = o.customer_id AND t.campaign_id = ${scope.campaignId}::uuid
           AND t.occurred_at >= o.ordered_at - make_interval(hours => 24 * ${request.lookbackDays}::int) AND t.occurred_at <= o.ordered_at))`;
-    const orders = Prisma.sql`SELECT ${ORDER_FACT_COLUMNS} FROM marketing_orders o WHERE true ${orderedAtCondition('o.ordered_at', request)} ${reach}`;
+    // Credits of one order depend on that order alone, so leaving out other locations' orders first changes none of them.
+    const orders = Prisma.sql`SELECT ${ORDER_FACT_COLUMNS} FROM marketing_orders o WHERE true ${orderedAtCondition('o.ordered_at', request)} ${locationCondition('o.location_id', request)} ${reach}`;
     return Prisma.sql`
       SELECT c.campaign_id, c.location_id, c.local_date, count(*)::int AS order_count, sum(c.unit_count)::int AS units, sum(c.weight) AS conversions, sum(c.revenue) AS revenue
       FROM (${creditsQuery(orders, [request.model], request)}) c
@@ -76,7 +88,7 @@ function cellsQuery(request: AttributionRequest, scope: Scope, source: Attributi
   const interior = Prisma.sql`
     SELECT d.campaign_id, d.location_id, d.local_date, d.order_count, d.units, d.conversions, d.revenue
     FROM attribution_daily d
-    WHERE d.model = ${model} ${campaignCondition('d', scope)}
+    WHERE d.model = ${model} ${campaignCondition('d', scope)} ${locationCondition('d.location_id', request)}
       ${from ? Prisma.sql`AND d.local_date >= (${from}::timestamptz AT TIME ZONE 'UTC')::date - 1 AND d.local_date > (${from}::timestamptz AT TIME ZONE d.location_timezone)::date` : EMPTY}
       ${to ? Prisma.sql`AND d.local_date <= (${to}::timestamptz AT TIME ZONE 'UTC')::date + 1 AND d.local_date < (${to}::timestamptz AT TIME ZONE d.location_timezone)::date` : EMPTY}`;
   if (!from && !to) return interior;
@@ -89,7 +101,7 @@ function cellsQuery(request: AttributionRequest, scope: Scope, source: Attributi
     UNION ALL
     SELECT c.campaign_id, c.location_id, c.local_date, count(*)::int, sum(c.unit_count)::int, sum(c.weight), sum(c.revenue)
     FROM attribution_credits c
-    WHERE c.model = ${model} ${campaignCondition('c', scope)} ${orderedAtCondition('c.ordered_at', request)}
+    WHERE c.model = ${model} ${campaignCondition('c', scope)} ${orderedAtCondition('c.ordered_at', request)} ${locationCondition('c.location_id', request)}
       AND (${Prisma.join(edges, ' OR ')})
     GROUP BY c.campaign_id, c.location_id, c.local_date`;
 }
@@ -135,9 +147,13 @@ export async function campaignSummary(run: RunSql, campaignId: string, request: 
 export async function campaignCategories(run: RunSql, campaignId: string, request: AttributionRequest, source = sourceOf(request)): Promise<CategoryFigures[]> {
   let split: Prisma.Sql;
   if (source === 'ROLLUP') {
-    split = Prisma.sql`SELECT * FROM attribution_category_credits c WHERE c.model = ${request.model}::attribution_model AND c.campaign_id = ${campaignId}::uuid ${orderedAtCondition('c.ordered_at', request)}`;
+    // The category split keeps no location: its order's fact has it.
+    const located = request.locations
+      ? Prisma.sql`AND EXISTS (SELECT 1 FROM marketing_orders o WHERE o.order_id = c.order_id ${locationCondition('o.location_id', request)})`
+      : EMPTY;
+    split = Prisma.sql`SELECT * FROM attribution_category_credits c WHERE c.model = ${request.model}::attribution_model AND c.campaign_id = ${campaignId}::uuid ${orderedAtCondition('c.ordered_at', request)} ${located}`;
   } else {
-    const orders = Prisma.sql`SELECT ${ORDER_FACT_COLUMNS} FROM marketing_orders o WHERE true ${orderedAtCondition('o.ordered_at', request)}
+    const orders = Prisma.sql`SELECT ${ORDER_FACT_COLUMNS} FROM marketing_orders o WHERE true ${orderedAtCondition('o.ordered_at', request)} ${locationCondition('o.location_id', request)}
       AND (o.campaign_id = ${campaignId}::uuid OR EXISTS (SELECT 1 FROM touchpoints t WHERE t.customer_id = o.customer_id AND t.campaign_id = ${campaignId}::uuid
         AND t.occurred_at >= o.ordered_at - make_interval(hours => 24 * ${request.lookbackDays}::int) AND t.occurred_at <= o.ordered_at))`;
     split = categorySplitQuery(Prisma.sql`SELECT * FROM (${creditsQuery(orders, [request.model], request)}) credits WHERE campaign_id = ${campaignId}::uuid`);
@@ -159,6 +175,22 @@ export async function campaignSpend(run: RunSql, campaignId: string, request: At
   return row.spend;
 }
 
+/**
+ * For a scoped request, spend only of campaigns wholly within its locations (targets, all of them
+ * among the locations): the spend of a campaign that also runs elsewhere, or everywhere, is not
+ * theirs to see, and is not split by store.
+ */
+function spendScope(request: AttributionRequest): Prisma.Sql {
+  if (!request.locations) return EMPTY;
+  return Prisma.sql`AND EXISTS (SELECT 1 FROM campaigns k WHERE k.id = s.campaign_id AND cardinality(k.target_location_ids) > 0 AND k.target_location_ids <@ ${[...request.locations]}::uuid[])`;
+}
+
+/** For a scoped request, the campaigns its caller may see: targeting every location, or one of theirs (campaign alias c). */
+function visibleCampaigns(request: AttributionRequest): Prisma.Sql {
+  if (!request.locations) return EMPTY;
+  return Prisma.sql`AND (cardinality(c.target_location_ids) = 0 OR c.target_location_ids && ${[...request.locations]}::uuid[])`;
+}
+
 export type CampaignSortField = 'REVENUE' | 'ORDER_COUNT' | 'UNITS_SOLD' | 'CONVERSIONS' | 'SPEND' | 'ROAS' | 'ROI' | 'NAME';
 
 const SORT_COLUMNS: Record<CampaignSortField, string> = {
@@ -167,7 +199,7 @@ const SORT_COLUMNS: Record<CampaignSortField, string> = {
 
 export interface ComparisonRow extends Figures {
   campaignId: string;
-  spend: string;
+  spend: string | null;
   roas: number | null;
   roi: number | null;
 }
@@ -175,7 +207,7 @@ export interface ComparisonRow extends Figures {
 export interface Comparison {
   rows: ComparisonRow[];
   totalCount: number;
-  totals: { revenue: string; attributedRevenue: string; unattributedRevenue: string; conversions: number; spend: string; roas: number | null; roi: number | null };
+  totals: { revenue: string; attributedRevenue: string; unattributedRevenue: string; conversions: number; spend: string | null; roas: number | null; roi: number | null };
 }
 
 /** Every campaign with credits or spend in the period, sorted in SQL, and the period's totals. */
@@ -188,7 +220,7 @@ export async function compareCampaigns(run: RunSql, request: AttributionRequest,
       SELECT campaign_id, sum(order_count)::int AS order_count, sum(units)::int AS units, sum(conversions) AS conversions, sum(revenue) AS revenue
       FROM cells GROUP BY campaign_id
     ),
-    spend AS (SELECT s.campaign_id, sum(s.amount) AS spend FROM campaign_spend_entries s WHERE true ${spendCondition(request)} GROUP BY s.campaign_id),
+    spend AS (SELECT s.campaign_id, sum(s.amount) AS spend FROM campaign_spend_entries s WHERE true ${spendCondition(request)} ${spendScope(request)} GROUP BY s.campaign_id),
     campaign_rows AS (
       SELECT c.id AS campaign_id, c.name, coalesce(p.order_count, 0) AS order_count, coalesce(p.units, 0) AS units,
         coalesce(p.conversions, 0) AS conversions, coalesce(p.revenue, 0) AS revenue, coalesce(s.spend, 0) AS spend,
@@ -196,7 +228,7 @@ export async function compareCampaigns(run: RunSql, request: AttributionRequest,
       FROM campaigns c
       LEFT JOIN per_campaign p ON p.campaign_id = c.id
       LEFT JOIN spend s ON s.campaign_id = c.id
-      WHERE p.campaign_id IS NOT NULL OR s.campaign_id IS NOT NULL
+      WHERE (p.campaign_id IS NOT NULL OR s.campaign_id IS NOT NULL) ${visibleCampaigns(request)}
     ),
     ranked AS (
       SELECT *, count(*) OVER () AS total_count FROM campaign_rows
@@ -220,6 +252,9 @@ export async function compareCampaigns(run: RunSql, request: AttributionRequest,
     FROM totals
     ORDER BY position NULLS LAST`);
   const totalsRow = rows.find((row) => row.kind === 'totals')!;
+  // A scoped caller's attributed revenue is their locations' share, while the spend shown is only
+  // that of campaigns wholly within them: a ratio of the two would measure nothing.
+  const ratios = !request.locations;
   const campaignRows = rows.filter((row) => row.kind === 'row');
   const attributed = totalsRow.revenue;
   const unattributed = totalsRow.unattributed ?? '0.00';
@@ -232,7 +267,7 @@ export async function compareCampaigns(run: RunSql, request: AttributionRequest,
     totals: {
       revenue: new Decimal(attributed).plus(unattributed).toFixed(2),
       attributedRevenue: attributed, unattributedRevenue: unattributed, conversions: Number(totalsRow.conversions), spend: totalsRow.spend,
-      roas: totalsRow.roas === null ? null : Number(totalsRow.roas), roi: totalsRow.roi === null ? null : Number(totalsRow.roi),
+      roas: !ratios || totalsRow.roas === null ? null : Number(totalsRow.roas), roi: !ratios || totalsRow.roi === null ? null : Number(totalsRow.roi),
     },
   };
 }

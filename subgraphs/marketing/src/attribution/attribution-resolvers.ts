@@ -1,17 +1,35 @@
 import Decimal from 'decimal.js';
-import { mutationPayload } from '@joinery/core';
+import { mutationPayload, requirePermission } from '@joinery/core';
+import { campaignWithinScope, requireCampaignRead, requireCampaignTargets } from '../access/campaign-access';
+import { locationScope } from '../access/scope';
 import type { Resolvers } from '../generated/resolvers-types';
 
-/** Thin: each resolver translates GraphQL to a call on the AttributionService (context.attribution). */
+/**
+ * Thin: each resolver checks the caller (src/access) and translates GraphQL to a call on the
+ * AttributionService (context.attribution). A scoped caller's figures count their locations'
+ * orders only; spend shows for campaigns wholly within their locations.
+ */
 export const attributionResolvers = {
   Query: {
-    campaignComparison: (_root, args, { attribution }) => attribution.comparison(args),
+    campaignComparison: (_root, args, { attribution, identity }) => {
+      requirePermission(identity, 'campaigns:read');
+      return attribution.comparison(args, locationScope(identity));
+    },
   } satisfies NonNullable<Resolvers['Query']>,
   Mutation: {
-    recordCampaignSpend: (_root, { input }, { attribution }) => mutationPayload(() => attribution.recordSpend(input)),
+    recordCampaignSpend: async (_root, { input }, { attribution, campaigns, identity }) => {
+      requirePermission(identity, 'campaigns:write');
+      // An unknown campaign is left to recordSpend's NOT_FOUND.
+      const campaign = requireCampaignRead(identity, await campaigns.campaign(input.campaignId.toLowerCase()));
+      if (campaign) requireCampaignTargets(identity, campaign.targetLocationIds, `Campaign ${campaign.id}`);
+      return mutationPayload(() => attribution.recordSpend(input));
+    },
   } satisfies NonNullable<Resolvers['Mutation']>,
   Campaign: {
-    performance: (campaign, args, { attribution }) => attribution.performance(campaign.id, args),
+    performance: (campaign, args, { attribution, identity }) => {
+      requireCampaignRead(identity, campaign);
+      return attribution.performance(campaign.id, args, { locations: locationScope(identity), spendVisible: campaignWithinScope(identity, campaign) });
+    },
   } satisfies NonNullable<Resolvers['Campaign']>,
   types: {
     CampaignPerformance: {
@@ -42,13 +60,14 @@ export const attributionResolvers = {
       to: (c) => c.request.to,
     },
     CampaignSpendEntry: {
-      campaign: (entry, _args, { campaigns }) => campaigns.campaign(entry.campaignId).then((campaign) => campaign!),
+      campaign: async (entry, _args, { campaigns, identity }) => requireCampaignRead(identity, await campaigns.campaign(entry.campaignId))!,
     },
   } satisfies Pick<Resolvers, 'CampaignPerformance' | 'CampaignComparison' | 'CampaignSpendEntry'>,
 };
 
 /** ROAS (revenue / spend) or ROI ((revenue − spend) / spend) as a Float; null without spend. Decimal until the last step. */
-function ratio(revenue: string, spend: string, net: boolean): number | null {
+function ratio(revenue: string, spend: string | null, net: boolean): number | null {
+  if (spend === null) return null;
   const cost = new Decimal(spend);
   if (cost.isZero()) return null;
   return new Decimal(revenue).minus(net ? cost : 0).dividedBy(cost).toSignificantDigits(15).toNumber();

@@ -32,6 +32,16 @@ export interface RecordCampaignSpendInput {
   idempotencyKey: string;
 }
 
+/** What a caller may see of attribution: orders at `locations` (undefined: all), and spend or not. */
+export interface AttributionView {
+  locations?: readonly string[];
+  spendVisible: boolean;
+}
+
+const EVERYTHING: AttributionView = { spendVisible: true };
+/** A caller not shown the spend reads null, and so ROAS and ROI are null. */
+const HIDDEN_SPEND = null;
+
 const badArgument = (argument: string, message: string) => graphQLError('BAD_USER_INPUT', message, { argument });
 
 /**
@@ -77,8 +87,13 @@ export class AttributionService {
     this.run = prismaRunner(prisma);
   }
 
-  performance(campaignId: string, args: AttributionArgs): CampaignPerformanceModel {
-    const request = attributionRequest(args);
+  /**
+   * `view` is what the caller may see (attribution-resolvers.ts): orders at `locations` only
+   * (undefined: every location), and the campaign's spend or, when `spendVisible` is false, null
+   * (so ROAS and ROI are null).
+   */
+  performance(campaignId: string, args: AttributionArgs, view: AttributionView = EVERYTHING): CampaignPerformanceModel {
+    const request: AttributionRequest = { ...attributionRequest(args), locations: view.locations };
     const source = sourceOf(request);
     const once = <T>(load: () => Promise<T>) => {
       let promise: Promise<T> | undefined;
@@ -90,13 +105,14 @@ export class AttributionService {
       source,
       summary: once(() => campaignSummary(this.run, campaignId, request)),
       categories: once(() => campaignCategories(this.run, campaignId, request)),
-      spend: once(() => campaignSpend(this.run, campaignId, request)),
+      spend: once(() => (view.spendVisible ? campaignSpend(this.run, campaignId, request) : Promise.resolve(HIDDEN_SPEND))),
       asOf: once(() => asOf(this.run, source)),
     };
   }
 
-  async comparison(args: ComparisonArgs): Promise<CampaignComparisonModel> {
-    const request = attributionRequest(args);
+  /** Over orders at `locations` (undefined: every location), with the campaigns and spend such a caller may see (see compareCampaigns). */
+  async comparison(args: ComparisonArgs, locations?: readonly string[]): Promise<CampaignComparisonModel> {
+    const request: AttributionRequest = { ...attributionRequest(args), locations };
     const first = args.first ?? 50;
     if (!Number.isInteger(first) || first < 1 || first > MAX_COMPARISON_ROWS) throw badArgument('first', `first must be from 1 to ${MAX_COMPARISON_ROWS}; got ${first}`);
     const source = sourceOf(request);
@@ -107,7 +123,14 @@ export class AttributionService {
     const campaigns = new Map((await this.prisma.campaign.findMany({ where: { id: { in: comparison.rows.map((row) => row.campaignId) } } })).map((c) => [c.id, c]));
     return {
       ...comparison,
-      rows: comparison.rows.map(({ campaignId, ...figures }) => ({ campaign: campaigns.get(campaignId)!, ...figures })),
+      rows: comparison.rows.map(({ campaignId, ...figures }) => {
+        const campaign = campaigns.get(campaignId)!;
+        // The same rule as performance's spendVisible: a scoped caller sees the spend of campaigns wholly within their locations.
+        const scope = locations && new Set(locations.map((id) => id.toLowerCase()));
+        const visible = !scope || (campaign.targetLocationIds.length > 0 && campaign.targetLocationIds.every((id) => scope.has(id.toLowerCase())));
+        return { campaign, ...figures, ...(visible ? {} : { spend: null, roas: null, roi: null }) };
+      }),
+      totals: { ...comparison.totals, ...(locations ? { spend: null } : {}) },
       request,
       source,
       asOf: freshness,

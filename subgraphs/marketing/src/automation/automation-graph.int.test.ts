@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SubgraphUnavailableError, uuidv7, type Database, type EventEnvelope, type InventoryDirectory } from '@joinery/core';
-import { backends } from '@joinery/core/testing';
+import { authHeaders, backends } from '@joinery/core/testing';
 import { buildMarketingSubgraph, openMarketingDatabase, type MarketingSubgraph } from '../server';
 import { AutomationEngine } from './automation-engine';
 
@@ -33,7 +33,8 @@ describe.each(backends())('automation rules through the marketing subgraph on $n
   const engine = new AutomationEngine({ enqueueWebhook: async () => ({ deliveryId: uuidv7() }) });
 
   async function gql(query: string, variables: Record<string, unknown> = {}, actor = 'maria@joinery.test') {
-    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'joinery-actor': actor }, body: JSON.stringify({ query, variables }) });
+    // An admin named `actor`: the router's signed identity carries who is recorded as createdBy and completedBy.
+    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(await authHeaders({ role: 'admin', subject: actor })) }, body: JSON.stringify({ query, variables }) });
     const body = (await response.json()) as { data?: any; errors?: any[] };
     return body;
   }

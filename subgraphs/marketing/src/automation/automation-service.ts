@@ -37,6 +37,17 @@ export interface UpdateAutomationRuleInput {
 export interface StoreTaskFilter {
   locationId?: string | null;
   statuses?: StoreTaskStatus[] | null;
+  /** Tasks at these locations only (a scoped caller's); undefined: every location. */
+  locations?: readonly string[];
+}
+
+export interface RuleFilter {
+  enabled?: boolean | null;
+  /**
+   * Rules a caller scoped to these locations sees (src/access/automation-access.ts): a trigger at
+   * one of them, tasks (if any location is set) at one of them; undefined: every rule.
+   */
+  locations?: readonly string[];
 }
 
 const newestFirst = [{ createdAt: 'desc' as const }, { id: 'desc' as const }];
@@ -122,9 +133,14 @@ export class AutomationService {
     return this.taskByFiring.load(firingId);
   }
 
-  async rules(args: PageArgs, filter: { enabled?: boolean | null } = {}) {
+  async rules(args: PageArgs, filter: RuleFilter = {}) {
     const page = readPage(args, isInstantAndUuid);
-    const where: Prisma.AutomationRuleWhereInput = { deletedAt: null, ...(filter.enabled != null ? { enabled: filter.enabled } : {}) };
+    const locations = filter.locations ? [...filter.locations] : undefined;
+    const where: Prisma.AutomationRuleWhereInput = {
+      deletedAt: null,
+      ...(filter.enabled != null ? { enabled: filter.enabled } : {}),
+      ...(locations ? { triggerLocationId: { in: locations }, OR: [{ actionLocationId: null }, { actionLocationId: { in: locations } }] } : {}),
+    };
     const rows = await this.prisma.automationRule.findMany({ where: { AND: [where, after(page.after)] }, orderBy: newestFirst, take: page.take });
     rows.forEach((row) => this.ruleById.prime(row.id, row));
     return connection(rows, page, (row) => [row.createdAt.toISOString(), row.id], () => this.prisma.automationRule.count({ where }));
@@ -143,8 +159,11 @@ export class AutomationService {
       throw graphQLError('BAD_USER_INPUT', `locationId ${JSON.stringify(filter.locationId)} is not a location id`, { argumentName: 'locationId' });
     }
     const where: Prisma.StoreTaskWhereInput = {
-      ...(filter.locationId ? { locationId: filter.locationId.toLowerCase() } : {}),
-      ...(filter.statuses?.length ? { status: { in: filter.statuses } } : {}),
+      AND: [
+        filter.locationId ? { locationId: filter.locationId.toLowerCase() } : {},
+        filter.locations ? { locationId: { in: [...filter.locations] } } : {},
+        filter.statuses?.length ? { status: { in: filter.statuses } } : {},
+      ],
     };
     const rows = await this.prisma.storeTask.findMany({ where: { AND: [where, after(page.after)] }, orderBy: newestFirst, take: page.take });
     return connection(rows, page, (row) => [row.createdAt.toISOString(), row.id], () => this.prisma.storeTask.count({ where }));
@@ -237,6 +256,10 @@ export class AutomationService {
     if (!deleted) throw new DomainError(userError('NOT_FOUND', `No automation rule with id ${input.id}`, ['input', 'id']));
     this.ruleById.clear(existing.id);
     return { deletedId: existing.id };
+  }
+
+  task(id: string): Promise<StoreTask | null> {
+    return isUuid(id) ? this.prisma.storeTask.findUnique({ where: { id: id.toLowerCase() } }) : Promise.resolve(null);
   }
 
   async completeTask(input: { id: string }): Promise<{ storeTask: StoreTask }> {

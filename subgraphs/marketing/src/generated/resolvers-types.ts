@@ -69,7 +69,7 @@ export type AutomationRule = {
   __typename?: 'AutomationRule';
   action: AutomationAction;
   createdAt: Scalars['DateTime']['output'];
-  /** The actor (joinery-actor header) that created the rule. */
+  /** The subject of the token that created the rule. */
   createdBy: Scalars['String']['output'];
   /** Set once the rule is deleted; only firings and tasks still lead to a deleted rule. */
   deletedAt?: Maybe<Scalars['DateTime']['output']>;
@@ -253,7 +253,8 @@ export type CampaignComparisonRow = {
   revenue: Scalars['Decimal']['output'];
   roas?: Maybe<Scalars['Float']['output']>;
   roi?: Maybe<Scalars['Float']['output']>;
-  spend: Scalars['Decimal']['output'];
+  /** Null when the caller may not see it (see CampaignPerformance.spend). */
+  spend?: Maybe<Scalars['Decimal']['output']>;
   unitsSold: Scalars['Int']['output'];
 };
 
@@ -269,8 +270,8 @@ export type CampaignComparisonTotals = {
   roas?: Maybe<Scalars['Float']['output']>;
   /** (attributedRevenue - spend) / spend; null when spend is 0. */
   roi?: Maybe<Scalars['Float']['output']>;
-  /** All campaigns' spend in the period. */
-  spend: Scalars['Decimal']['output'];
+  /** All campaigns' spend in the period; null for a caller scoped to some locations, who cannot see every campaign's spend. */
+  spend?: Maybe<Scalars['Decimal']['output']>;
   /** Direct touches and orders with no touch. */
   unattributedRevenue: Scalars['Decimal']['output'];
 };
@@ -334,13 +335,17 @@ export type CampaignPerformance = {
   orderCount: Scalars['Int']['output'];
   /** Sum of the campaign's credits, gross: returns are not deducted. */
   revenue: Scalars['Decimal']['output'];
-  /** revenue / spend; null when spend is 0. */
+  /** revenue / spend; null when spend is 0 or hidden. */
   roas?: Maybe<Scalars['Float']['output']>;
   /** (revenue - spend) / spend; null when spend is 0. */
   roi?: Maybe<Scalars['Float']['output']>;
   source: AttributionSource;
-  /** Spend entries whose day (starting at UTC midnight) lies in [from, to). */
-  spend: Scalars['Decimal']['output'];
+  /**
+   * Spend entries whose day (starting at UTC midnight) lies in [from, to). Null when the caller may
+   * not see it: a caller scoped to some locations sees the spend only of campaigns wholly within them
+   * (docs/security.md).
+   */
+  spend?: Maybe<Scalars['Decimal']['output']>;
   to?: Maybe<Scalars['DateTime']['output']>;
   /** Units of those orders (whole orders). */
   unitsSold: Scalars['Int']['output'];
@@ -1616,7 +1621,7 @@ export type CampaignComparisonRowResolvers<ContextType = Context, ParentType ext
   revenue?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
   roas?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   roi?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
-  spend?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  spend?: Resolver<Maybe<ResolversTypes['Decimal']>, ParentType, ContextType>;
   unitsSold?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;
 
@@ -1626,7 +1631,7 @@ export type CampaignComparisonTotalsResolvers<ContextType = Context, ParentType 
   revenue?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
   roas?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   roi?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
-  spend?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  spend?: Resolver<Maybe<ResolversTypes['Decimal']>, ParentType, ContextType>;
   unattributedRevenue?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
 }>;
 
@@ -1671,7 +1676,7 @@ export type CampaignPerformanceResolvers<ContextType = Context, ParentType exten
   roas?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   roi?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   source?: Resolver<ResolversTypes['AttributionSource'], ParentType, ContextType>;
-  spend?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  spend?: Resolver<Maybe<ResolversTypes['Decimal']>, ParentType, ContextType>;
   to?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   unitsSold?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;

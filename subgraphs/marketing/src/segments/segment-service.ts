@@ -94,11 +94,12 @@ export class SegmentService {
   /**
    * A campaign's audience: customers whose segment is one of its targetSegments (any when empty) at
    * one of its target locations' segmentations, or overall when it targets every location. Each
-   * customer once, with the scopes that matched.
+   * customer once, with the scopes that matched. `onlyAt`: these target locations' segmentations
+   * only (a scoped caller's share of the targets).
    */
-  async audience(campaign: Campaign, args: PageArgs): Promise<CampaignAudienceConnectionModel> {
+  async audience(campaign: Campaign, args: PageArgs, onlyAt?: readonly string[]): Promise<CampaignAudienceConnectionModel> {
     const page = readPage(args, isString);
-    const scopes = campaign.targetLocationIds?.length ? campaign.targetLocationIds.map((id) => id.toLowerCase()) : [OVERALL_SCOPE];
+    const scopes = onlyAt ? [...onlyAt] : campaign.targetLocationIds?.length ? campaign.targetLocationIds.map((id) => id.toLowerCase()) : [OVERALL_SCOPE];
     const segments = campaign.targetSegments?.length ? campaign.targetSegments : [...RFM_SEGMENTS];
     const where = Prisma.sql`rfm.scope = ANY(${scopes}::text[]) AND rfm.segment = ANY(${segments}::text[]::rfm_segment[])`;
     const rows = await this.prisma.$queryRaw<{ customer_id: string; matches: (Omit<CustomerRfmModel, 'lastOrderAt' | 'segmentSince' | 'asOf'> & { lastOrderAt: string; segmentSince: string; asOf: string })[] }[]>`

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database, InventoryDirectory } from '@joinery/core';
-import { backends } from '@joinery/core/testing';
+import { authHeaders, backends } from '@joinery/core/testing';
 import { buildMarketingSubgraph, openMarketingDatabase, type MarketingSubgraph } from '../server';
 
 const OSLO = randomUUID();
@@ -24,7 +24,7 @@ describe.each(backends())('customer segments through the marketing subgraph on $
   let url: string;
 
   async function ok(query: string, variables: Record<string, unknown> = {}) {
-    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(await authHeaders()) }, body: JSON.stringify({ query, variables }) });
     const body = (await response.json()) as { data?: any; errors?: any[] };
     expect(body.errors).toBeUndefined();
     return body.data;
@@ -80,7 +80,7 @@ describe.each(backends())('customer segments through the marketing subgraph on $
   });
 
   it('refuses a bad location id with BAD_USER_INPUT', async () => {
-    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: `{ customerSegments(locationId: "oslo") { customerCount } }` }) });
+    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(await authHeaders()) }, body: JSON.stringify({ query: `{ customerSegments(locationId: "oslo") { customerCount } }` }) });
     const body = (await response.json()) as { errors?: { extensions?: { code?: string } }[] };
     expect(body.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
   });

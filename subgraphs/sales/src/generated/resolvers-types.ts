@@ -371,7 +371,7 @@ export type SalesReturn = {
   __typename?: 'SalesReturn';
   /** When the return was recorded: the goods came back then. */
   createdAt: Scalars['DateTime']['output'];
-  /** The actor that recorded the return (the joinery-actor header). */
+  /** The subject of the token that recorded the return. */
   createdBy: Scalars['String']['output'];
   id: Scalars['ID']['output'];
   lines: Array<SalesReturnLine>;
