@@ -1,12 +1,30 @@
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
+import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginUsageReportingDisabled } from '@apollo/server/plugin/disabled';
-import type { FormattedExecutionResult, GraphQLFormattedError, GraphQLSchema } from 'graphql';
-import { ACTOR_HEADER, actorOf, maskInternalErrors, refuseSubscriptionsOverHttp, serveGraphQL, type EventBus, type GraphQLService } from '@joinery/core';
+import type { FormattedExecutionResult, GraphQLSchema } from 'graphql';
+import { IDENTITY_HEADER, internalAuth, loadEnv, refuseSubscriptionsOverHttp, routerSettings, runInRequestScope, serveGraphQL, type EventBus, type GraphQLService, type Identity, type InternalAuth } from '@joinery/core';
+import { AUDIT_SUBGRAPH, auditDataSource, auditPlugin, type AuditStore } from './audit';
+import { JwtVerifier, type JwtSettings } from './auth/jwt-verifier';
+import { routerErrorFormatter } from './hardening/errors';
+import { requestGuard } from './hardening/guard';
+import { admissionPlugin, TRUSTED_OPERATION } from './hardening/admission';
+import { fieldSuggestionMasking, queryLimits, type QueryLimits } from './hardening/limits';
+import { PersistedOperations } from './hardening/persisted-operations';
+import { RequestRateLimits, type RateLimitSettings } from './hardening/rate-limit';
+import { requestIdOf } from './hardening/request-id';
+import { TimedRemoteGraphQLDataSource } from './hardening/subgraph-fetch';
 import { SubscriptionHub } from './subscriptions/subscription-hub';
 import { serveWebSockets, type OperationRunner, type WebSocketLimits } from './subscriptions/websocket-server';
+
+export { routerErrorFormatter } from './hardening/errors';
+export { PersistedOperations } from './hardening/persisted-operations';
+
+// Whoever opens the audit store (the stack, main.ts) imports it from here: @joinery/router exports only this file.
+export { AuditStore } from './audit';
 
 export const DEFAULT_SUPERGRAPH_PATH = fileURLToPath(new URL('../../schema/supergraph.graphql', import.meta.url));
 
@@ -19,6 +37,34 @@ export interface RouterOptions {
   bus?: EventBus;
   /** WebSocket protections (see WebSocketLimits for defaults). */
   webSocket?: WebSocketLimits & { /** Results one subscriber may have waiting before it is dropped. Default 10000. */ maxPendingEvents?: number };
+  /**
+   * How bearer tokens are verified. Default: the JWT_* / JWKS_URL variables (so every way of
+   * starting a router honours them), which outside production may leave the development secret.
+   */
+  jwt?: JwtSettings;
+  /** Depth, alias, directive, token and cost limits, introspection, suggestions. Default: queryLimits() (the GRAPHQL_* defaults). */
+  limits?: Partial<QueryLimits>;
+  /** Request rate limits; `false` turns them off. Default: DEFAULT_RATE_LIMITS, counted in memory. */
+  rateLimits?: Partial<RateLimitSettings> | false;
+  /** The persisted operation list and its mode (see PersistedOperations). Default: none (mode off). */
+  persistedOperations?: PersistedOperations;
+  /** HTTP protections. Defaults: 256 KiB bodies, 30 s per request, Node header/request timeouts 10 s / 30 s. */
+  http?: { maxBodyBytes?: number; requestTimeoutMs?: number; headersTimeoutMs?: number; socketRequestTimeoutMs?: number };
+  /** Longest one call to a subgraph may take, in ms. Default 20000. */
+  subgraphTimeoutMs?: number;
+  /** Signs the identity forwarded to subgraphs. Default: INTERNAL_AUTH_SECRET's. */
+  internalAuth?: InternalAuth;
+  /**
+   * Where every mutation is recorded, and what `auditLog` reads (opened and closed by the caller).
+   * Without one nothing is recorded and `auditLog` answers UNAVAILABLE.
+   */
+  audit?: AuditStore;
+}
+
+/** What the router's resolvers and subgraph calls know about a request. */
+export interface RouterContext {
+  identity: Identity;
+  requestId: string;
 }
 
 export interface Router extends GraphQLService {
@@ -29,27 +75,6 @@ export interface Router extends GraphQLService {
   readonly webSocketConnections: number;
 }
 
-const UNREACHABLE = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|socket hang up|fetch failed|network timeout|aborted/i;
-const maskInternal = maskInternalErrors('router');
-
-/**
- * Errors the gateway raises when a subgraph cannot be reached become UNAVAILABLE naming the
- * subgraph (clients may retry); other errors without one of our codes are masked and logged.
- * The gateway names only the URL it failed to reach, so `urls` maps URLs to subgraph names.
- */
-export function routerErrorFormatter(urls: Map<string, string>) {
-  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    if (UNREACHABLE.test(formatted.message)) {
-      const subgraph = formatted.extensions?.serviceName ?? [...urls].find(([url]) => formatted.message.includes(url))?.[1];
-      if (typeof subgraph === 'string') {
-        console.error(JSON.stringify({ level: 'error', service: 'router', msg: 'subgraph unreachable', subgraph, error: formatted.message }));
-        return { message: `The ${subgraph} subgraph could not be reached; retry later`, path: formatted.path, extensions: { code: 'UNAVAILABLE', serviceName: subgraph } };
-      }
-    }
-    return maskInternal(formatted, error);
-  };
-}
-
 export function readSupergraph(path = DEFAULT_SUPERGRAPH_PATH): string {
   return readFileSync(path, 'utf8');
 }
@@ -57,16 +82,27 @@ export function readSupergraph(path = DEFAULT_SUPERGRAPH_PATH): string {
 /** Builds the router over a supergraph; never listens by itself. */
 export async function buildRouter(options: RouterOptions): Promise<Router> {
   const urls = new Map<string, string>();
+  const verifier = new JwtVerifier(options.jwt ?? routerSettings(loadEnv()).jwt);
+  const internal = options.internalAuth ?? internalAuth();
+  const limits = queryLimits(options.limits);
+  const persisted = options.persistedOperations;
+  const rateLimits = options.rateLimits === false ? undefined : await RequestRateLimits.open(options.rateLimits);
+  const subgraphTimeoutMs = options.subgraphTimeoutMs ?? 20_000;
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
     buildService: ({ name, url }) => {
+      // The audit subgraph runs inside the router: its data source calls no URL.
+      if (name === AUDIT_SUBGRAPH) return auditDataSource(options.audit);
       const target = options.subgraphUrls?.[name] ?? url!;
       urls.set(target, name);
-      return new RemoteGraphQLDataSource({
+      return new TimedRemoteGraphQLDataSource({
         url: target,
-        willSendRequest({ request, context }) {
-          const actor = (context as { actor?: string }).actor;
-          if (actor) request.http?.headers.set(ACTOR_HEADER, actor);
+        subgraph: name,
+        timeoutMs: subgraphTimeoutMs,
+        // Every subgraph call carries the verified identity, signed; subgraphs refuse calls without it.
+        async willSendRequest({ request, context }) {
+          const { identity } = context as Partial<RouterContext>;
+          if (identity) request.http?.headers.set(IDENTITY_HEADER, await internal.sign(identity));
         },
       });
     },
@@ -74,11 +110,21 @@ export async function buildRouter(options: RouterOptions): Promise<Router> {
   const apollo = new ApolloServer({
     gateway,
     formatError: routerErrorFormatter(urls),
+    includeStacktraceInErrorResponses: false,
     csrfPrevention: true,
+    // One operation per request: a batch would multiply every limit below by its length.
+    allowBatchedHttpRequests: false,
+    introspection: limits.introspection,
+    // Enforce mode: only the list's operations run, so Apollo's own APQ cache may not register others.
+    ...(persisted?.mode === 'enforce' ? { persistedQueries: false as const } : {}),
     plugins: [
+      // First: it may put a persisted operation's body in place of its id.
+      admissionPlugin({ limits, persisted }),
+      ...(limits.fieldSuggestions ? [] : fieldSuggestionMasking()),
       ApolloServerPluginInlineTraceDisabled(),
       ApolloServerPluginUsageReportingDisabled(),
       refuseSubscriptionsOverHttp('Subscriptions are served over WebSocket with the graphql-ws protocol at this same URL (ws:// or wss://); HTTP serves queries and mutations'),
+      ...(options.audit ? [auditPlugin(options.audit)] : []),
     ],
   });
   let apiSchema: GraphQLSchema | undefined;
@@ -86,15 +132,38 @@ export async function buildRouter(options: RouterOptions): Promise<Router> {
     apiSchema = schema;
   });
   await apollo.start();
-  const service = serveGraphQL('router', { server: apollo, context: async (request) => ({ actor: actorOf(request) }) });
+  const identities = new WeakMap<IncomingMessage, Identity>();
+  const service = serveGraphQL('router', {
+    server: apollo,
+    // Rate limits and the bearer token, before the body is read (see requestGuard).
+    guard: requestGuard({ verifier, rateLimits, identities }),
+    requestId: requestIdOf,
+    maxBodyBytes: options.http?.maxBodyBytes ?? 256 * 1024,
+    timeoutMs: options.http?.requestTimeoutMs ?? 30_000,
+    headersTimeoutMs: options.http?.headersTimeoutMs,
+    socketRequestTimeoutMs: options.http?.socketRequestTimeoutMs,
+    context: async (request): Promise<RouterContext> => {
+      const identity = identities.get(request)!;
+      return { identity, requestId: identity.requestId! };
+    },
+  });
 
-  const run: OperationRunner = async (request) => {
-    const response = await apollo.executeOperation({ query: request.query, variables: request.variables, operationName: request.operationName ?? undefined });
+  // Operations over a WebSocket and event resolutions run as the connection's identity (for the
+  // hub: one of the subscribers of a scope), each with a request id of its own.
+  // The hub's event resolutions are the router's own batched queries: trusted (see admissionPlugin).
+  const execute = async (request: Parameters<OperationRunner>[0], identity: Identity, trusted: boolean) => {
+    const requestId = randomUUID();
+    const contextValue: RouterContext & { [TRUSTED_OPERATION]?: boolean } = { identity: { ...identity, requestId }, requestId, [TRUSTED_OPERATION]: trusted };
+    // Its own request scope: errors carry its id, and its subgraph calls stop at the request timeout.
+    const scope = { id: requestId, signal: AbortSignal.timeout(options.http?.requestTimeoutMs ?? 30_000) };
+    const response = await runInRequestScope(scope, () => apollo.executeOperation({ query: request.query, variables: request.variables, operationName: request.operationName ?? undefined }, { contextValue }));
     if (response.body.kind !== 'single') throw new Error('incremental delivery is not supported over WebSocket');
     return response.body.singleResult as FormattedExecutionResult;
   };
-  const hub = options.bus ? await SubscriptionHub.start({ bus: options.bus, run: (query, variables) => run({ query, variables }), maxPendingEvents: options.webSocket?.maxPendingEvents }) : undefined;
-  const sockets = hub ? serveWebSockets({ http: service.http, schema: () => apiSchema!, hub, run, ...options.webSocket }) : undefined;
+  const run: OperationRunner = (request, identity) => execute(request, identity, false);
+  const hub = options.bus ? await SubscriptionHub.start({ bus: options.bus, run: (query, variables, identity) => execute({ query, variables }, identity, true), maxPendingEvents: options.webSocket?.maxPendingEvents }) : undefined;
+  // Subscriptions never pass through ApolloServer: the same persisted list and limits apply to them there.
+  const sockets = hub ? serveWebSockets({ http: service.http, schema: () => apiSchema!, hub, run, verifier, rateLimits, rules: { limits, persisted }, ...options.webSocket }) : undefined;
   return {
     apollo,
     hub,
@@ -107,6 +176,7 @@ export async function buildRouter(options: RouterOptions): Promise<Router> {
       await sockets?.dispose();
       await hub?.stop();
       await service.stop();
+      await rateLimits?.close();
     },
   };
 }

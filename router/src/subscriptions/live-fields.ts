@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql';
-import type { EventEnvelope } from '@joinery/core';
+import type { EventEnvelope, Permission } from '@joinery/core';
 
 /** Arguments of a subscription root field, after variables are applied. */
 export type LiveArgs = Record<string, unknown>;
@@ -13,8 +13,14 @@ export interface LiveField {
   topic: string;
   eventType: string;
   lookupField: string;
+  /** What the subscriber's role must be allowed to read (its events are that kind of data). */
+  permission: Permission;
   /** Problems with the arguments, each naming the argument. */
   check(args: LiveArgs): string[];
+  /** Locations the arguments name: each must be in the subscriber's scope. */
+  locationsNamed(args: LiveArgs): string[];
+  /** The location an event is about, for the scope filter that runs before any filter or resolution. */
+  locationOf(event: EventEnvelope): string | undefined;
   matches(event: EventEnvelope, args: LiveArgs): boolean;
 }
 
@@ -31,6 +37,13 @@ function checkLocation(args: LiveArgs): string[] {
   return typeof id === 'string' && !UUID.test(id) ? [`locationId ${JSON.stringify(id)} is not a location id (a UUID)`] : [];
 }
 
+const namedLocation = (args: LiveArgs): string[] => (typeof args.locationId === 'string' ? [args.locationId] : []);
+
+const stockEventLocation = (event: EventEnvelope): string | undefined => {
+  const id = (event.payload as unknown as Partial<StockEventPayload>).locationId;
+  return typeof id === 'string' ? id : undefined;
+};
+
 const atLocation = (event: EventEnvelope, args: LiveArgs) =>
   args.locationId == null || (event.payload as unknown as StockEventPayload).locationId.toLowerCase() === String(args.locationId).toLowerCase();
 
@@ -39,6 +52,9 @@ export const LIVE_FIELDS: Record<string, LiveField> = {
     topic: 'inventory.stock',
     eventType: 'inventory.stock_changed',
     lookupField: 'stockChange',
+    permission: 'stock:read',
+    locationsNamed: namedLocation,
+    locationOf: stockEventLocation,
     check(args) {
       const problems = checkLocation(args);
       if (Array.isArray(args.skus) && args.skus.length > MAX_SKUS) problems.push(`skus may name at most ${MAX_SKUS} products; got ${args.skus.length}`);
@@ -51,6 +67,9 @@ export const LIVE_FIELDS: Record<string, LiveField> = {
     topic: 'inventory.stock',
     eventType: 'inventory.low_stock',
     lookupField: 'lowStockAlert',
+    permission: 'stock:read',
+    locationsNamed: namedLocation,
+    locationOf: stockEventLocation,
     check: checkLocation,
     matches: atLocation,
   },

@@ -1,12 +1,16 @@
 import type { FormattedExecutionResult } from 'graphql';
-import type { EventBus, EventEnvelope } from '@joinery/core';
+import type { EventBus, EventEnvelope, Identity } from '@joinery/core';
 import { EventStream } from './event-stream';
 import { LIVE_TOPICS } from './live-fields';
 import { combinedQuery } from './combined-query';
 import type { PreparedSubscription } from './prepare-subscription';
+import type { SubscriberScope } from './subscriber-scope';
 
-/** Runs one query through the router's normal pipeline (query plan, subgraph fetches, error formatting). */
-export type QueryRunner = (query: string, variables: Record<string, unknown>) => Promise<FormattedExecutionResult>;
+/**
+ * Runs one query through the router's normal pipeline (query plan, subgraph fetches, error
+ * formatting) as `identity`, so subgraphs apply that caller's permissions and locations.
+ */
+export type QueryRunner = (query: string, variables: Record<string, unknown>, identity: Identity) => Promise<FormattedExecutionResult>;
 
 export interface SubscriptionHubOptions {
   bus: EventBus;
@@ -27,14 +31,17 @@ export interface SubscriptionHubOptions {
 
 interface Subscriber {
   prepared: PreparedSubscription;
+  scope: SubscriberScope;
   stream: EventStream<FormattedExecutionResult>;
 }
 
 /** One event waiting to be resolved for the questions its subscribers asked. */
 interface Job {
   eventId: string;
-  /** Question keys in a fixed order: jobs with the same signature are resolved together. */
+  /** Question keys in a fixed order (they start with the scope key): jobs with the same signature are resolved together. */
   signature: string;
+  /** Resolves the questions: one of the asking subscribers', all of whom share its scope key. */
+  identity: Identity;
   questions: PreparedSubscription[];
   settle: { resolve(result: FormattedExecutionResult): void; reject(error: unknown): void }[];
   /** Who asked each question: a question nobody is left to read is not resolved. */
@@ -54,9 +61,11 @@ const UNRESOLVED: FormattedExecutionResult = { errors: [{ message: 'Internal ser
 
 /**
  * The router's side of live data: one bus subscription per topic for the whole router, fanned
- * out to every client subscription whose arguments match. Subscribers that asked the same
- * question share one result per event, and all the questions about an event are resolved by one
- * query. Queries run a few at a time; events that arrive meanwhile for the same questions are
+ * out to every client subscription whose scope covers the event's location and whose arguments
+ * match. Subscribers that asked the same question and see the same data (same scope key: role
+ * and locations) share one result per event, and all the questions about an event from one scope
+ * are resolved by one query, as a caller of that scope: a result is never computed with more
+ * rights than any of its receivers have. Queries run a few at a time; events that arrive meanwhile for the same questions are
  * resolved together, up to 50 per query, so under load the cost per event falls instead of a
  * backlog growing.
  */
@@ -90,13 +99,17 @@ export class SubscriptionHub {
     return count;
   }
 
-  /** Opens a subscriber's stream; `onTooSlow` is called if it falls `maxPendingEvents` behind. */
-  open(prepared: PreparedSubscription, onTooSlow: () => void): EventStream<FormattedExecutionResult> {
+  /**
+   * Opens a subscriber's stream (the caller has authorized the subscription for `scope`);
+   * `onTooSlow` is called if it falls `maxPendingEvents` behind.
+   */
+  open(prepared: PreparedSubscription, scope: SubscriberScope, onTooSlow: () => void): EventStream<FormattedExecutionResult> {
     const type = prepared.field.eventType;
     const set = this.byEventType.get(type) ?? new Set<Subscriber>();
     this.byEventType.set(type, set);
     const subscriber: Subscriber = {
       prepared,
+      scope,
       stream: new EventStream<FormattedExecutionResult>(
         this.maxPending,
         () => {
@@ -122,19 +135,31 @@ export class SubscriptionHub {
 
     const subscribers = this.byEventType.get(event.type);
     if (!subscribers?.size) return;
-    const questions = new Map<string, { question: PreparedSubscription; subscribers: Subscriber[] }>();
+    // Questions by scope key, then by question: a result is shared, and questions are combined
+    // into one query, only between subscribers who may see the same data.
+    const scopes = new Map<string, Map<string, { question: PreparedSubscription; subscribers: Subscriber[] }>>();
     for (const subscriber of subscribers) {
-      if (!subscriber.prepared.field.matches(event, subscriber.prepared.args)) continue;
+      const { field, args } = subscriber.prepared;
+      // The scope filter comes first, on the event's own location: an event the subscriber may
+      // not see is never resolved for it, so nothing about it can leak through a result or an error.
+      if (!subscriber.scope.sees(field.locationOf(event)) || !field.matches(event, args)) continue;
+      const questions = scopes.get(subscriber.scope.key) ?? new Map<string, { question: PreparedSubscription; subscribers: Subscriber[] }>();
+      scopes.set(subscriber.scope.key, questions);
       const key = subscriber.prepared.executionKey;
       const entry = questions.get(key);
       if (entry) entry.subscribers.push(subscriber);
       else questions.set(key, { question: subscriber.prepared, subscribers: [subscriber] });
     }
-    if (!questions.size) return;
+    for (const [scopeKey, questions] of scopes) this.enqueue(event, scopeKey, questions);
+    this.pump();
+  }
+
+  private enqueue(event: EventEnvelope, scopeKey: string, questions: Map<string, { question: PreparedSubscription; subscribers: Subscriber[] }>): void {
     const keys = [...questions.keys()].sort();
+    const identity = questions.get(keys[0])!.subscribers[0].scope.identity;
     for (let start = 0; start < keys.length; start += MAX_FIELDS) {
       const chunk = keys.slice(start, start + MAX_FIELDS);
-      const job: Job = { eventId: event.id, signature: chunk.join('\u0000'), questions: [], settle: [], askedBy: [] };
+      const job: Job = { eventId: event.id, signature: [scopeKey, ...chunk].join('\u0000'), identity, questions: [], settle: [], askedBy: [] };
       for (const key of chunk) {
         const { question, subscribers: asking } = questions.get(key)!;
         job.questions.push(question);
@@ -148,7 +173,6 @@ export class SubscriptionHub {
       }
       this.jobs.push(job);
     }
-    this.pump();
   }
 
   /** Starts queries while there are free slots; each takes the first waiting event and those waiting with the same questions. */
@@ -178,30 +202,31 @@ export class SubscriptionHub {
   private async resolve(batch: Job[]): Promise<void> {
     const { questions } = batch[0];
     if (batch.length === 1 && questions.length === 1) {
-      batch[0].settle[0].resolve(await this.resolveAlone(questions[0], batch[0].eventId));
+      batch[0].settle[0].resolve(await this.resolveAlone(questions[0], batch[0].eventId, batch[0].identity));
       return;
     }
     this.stats.executions += 1;
     const combined = combinedQuery(questions, batch.map((job) => job.eventId));
-    const result = await this.runSafely(combined.query, combined.variables);
+    // Every job in the batch has the same signature, hence the same scope key: one identity serves them all.
+    const result = await this.runSafely(combined.query, combined.variables, batch[0].identity);
     if (result.errors?.some((error) => !error.path)) {
       // An error of the whole request (one question's bad variable, say) must not become every
       // question's error: each is resolved on its own instead.
-      await Promise.all(batch.flatMap((job) => job.questions.map(async (question, k) => job.settle[k].resolve(await this.resolveAlone(question, job.eventId)))));
+      await Promise.all(batch.flatMap((job) => job.questions.map(async (question, k) => job.settle[k].resolve(await this.resolveAlone(question, job.eventId, job.identity)))));
       return;
     }
     const results = combined.split(result);
     batch.forEach((job, i) => job.settle.forEach((settle, k) => settle.resolve(results[i][k])));
   }
 
-  private resolveAlone(question: PreparedSubscription, eventId: string): Promise<FormattedExecutionResult> {
+  private resolveAlone(question: PreparedSubscription, eventId: string, identity: Identity): Promise<FormattedExecutionResult> {
     this.stats.executions += 1;
-    return this.runSafely(question.query, { ...question.variables, [question.eventIdVariable]: eventId });
+    return this.runSafely(question.query, { ...question.variables, [question.eventIdVariable]: eventId }, identity);
   }
 
-  private async runSafely(query: string, variables: Record<string, unknown>): Promise<FormattedExecutionResult> {
+  private async runSafely(query: string, variables: Record<string, unknown>, identity: Identity): Promise<FormattedExecutionResult> {
     try {
-      return await this.options.run(query, variables);
+      return await this.options.run(query, variables, identity);
     } catch (error) {
       console.error(JSON.stringify({ level: 'error', service: 'router', msg: 'subscription event could not be resolved', error: String((error as Error)?.stack ?? error) }));
       return UNRESOLVED;
