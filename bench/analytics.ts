@@ -32,6 +32,7 @@ import { withIndexesAndKeysDeferred } from '../packages/demo-data/src/seed/sql';
 import { seedTouchpoints } from '../packages/demo-data/src/seed/touchpoints';
 import { connectionRunner, rebuildAttribution } from '../subgraphs/marketing/src/attribution/attribution-store';
 import { freePort, startProcess, type RunningProcess } from '../e2e/processes';
+import { benchHeaders } from './auth';
 import { processStats } from './process-stats';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -382,7 +383,7 @@ const BENCHMARKS: Benchmark[] = [
 
 async function ask(url: string, benchmark: Benchmark): Promise<{ ms: number; answer: Record<string, unknown> }> {
   const started = performance.now();
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: benchmark.query, variables: benchmark.variables }) });
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(await benchHeaders()) }, body: JSON.stringify({ query: benchmark.query, variables: benchmark.variables }) });
   const body = (await response.json()) as GraphQLAnswer;
   const ms = performance.now() - started;
   if (!response.ok || body.errors?.length || !body.data) throw new Error(`${benchmark.name}: HTTP ${response.status} ${JSON.stringify(body.errors ?? body).slice(0, 800)}`);
@@ -525,7 +526,7 @@ async function main(): Promise<void> {
     ROUTER_PORT: String(await freePort()), INVENTORY_PORT: String(await freePort()), SALES_PORT: String(await freePort()), MARKETING_PORT: String(await freePort()),
     NODE_ENV: 'production',
     DATABASE_URL: withUser(DATABASE_URL, SERVICE_ROLE), SEED_DEMO_DATA: 'false',
-    INVENTORY_DATABASE_SCHEMA: SCHEMAS.inventory, SALES_DATABASE_SCHEMA: SCHEMAS.sales, MARKETING_DATABASE_SCHEMA: SCHEMAS.marketing,
+    INVENTORY_DATABASE_SCHEMA: SCHEMAS.inventory, SALES_DATABASE_SCHEMA: SCHEMAS.sales, MARKETING_DATABASE_SCHEMA: SCHEMAS.marketing, AUDIT_DATABASE_SCHEMA: 'bench_audit',
     // One refresh at start (timed below), none during the measurement.
     SEGMENT_REFRESH_INTERVAL_MS: String(24 * 3_600_000),
   };

@@ -28,6 +28,7 @@ import { resolve } from 'node:path';
 import pg from 'pg';
 import { RedisEventBus, uuidv7 } from '@joinery/core';
 import { freePort, startProcess, type RunningProcess } from '../e2e/processes';
+import { benchHeaders } from './auth';
 import { processStats } from './process-stats';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -88,7 +89,7 @@ function serviceErrors(services: Services): string[] {
 }
 
 async function graphql<T>(port: number, query: string, variables: Record<string, unknown> = {}): Promise<T> {
-  const response = await fetch(`http://127.0.0.1:${port}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', 'joinery-actor': 'bench' }, body: JSON.stringify({ query, variables }) });
+  const response = await fetch(`http://127.0.0.1:${port}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...(await benchHeaders()) }, body: JSON.stringify({ query, variables }) });
   const body = (await response.json()) as { data?: T; errors?: unknown[] };
   if (body.errors?.length || !body.data) throw new Error(`GraphQL failed: ${JSON.stringify(body.errors)}`);
   return body.data;

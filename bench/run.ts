@@ -13,6 +13,7 @@ import pg from 'pg';
 import { openDatabase, type SubgraphName } from '@joinery/core';
 import { generateBrand, isEmpty, MEDIUM_BRAND, seedInventory, seedMarketing, seedSales } from '@joinery/demo-data';
 import { freePort, startProcess, type RunningProcess } from '../e2e/processes';
+import { benchHeaders } from './auth';
 import { processStats } from './process-stats';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -73,7 +74,7 @@ async function load(url: string, scenario: Scenario, services: Record<string, nu
     connections,
     duration: SECONDS,
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...(await benchHeaders()) },
     requests: [{ setupRequest: (request) => ({ ...request, body: scenario.body() }) }],
   });
   clearInterval(sampler);
@@ -102,7 +103,7 @@ async function main(): Promise<void> {
     ROUTER_PORT: String(await freePort()), INVENTORY_PORT: String(await freePort()), SALES_PORT: String(await freePort()), MARKETING_PORT: String(await freePort()),
     // As deployed: graphql-js skips its development-only checks and Apollo its dev features.
     NODE_ENV: 'production',
-    DATABASE_URL, SEED_DEMO_DATA: 'false', INVENTORY_DATABASE_SCHEMA: SCHEMAS.inventory, SALES_DATABASE_SCHEMA: SCHEMAS.sales, MARKETING_DATABASE_SCHEMA: SCHEMAS.marketing,
+    DATABASE_URL, SEED_DEMO_DATA: 'false', INVENTORY_DATABASE_SCHEMA: SCHEMAS.inventory, SALES_DATABASE_SCHEMA: SCHEMAS.sales, MARKETING_DATABASE_SCHEMA: SCHEMAS.marketing, AUDIT_DATABASE_SCHEMA: 'bench_audit',
   };
   const running: RunningProcess[] = [];
   try {
@@ -114,7 +115,7 @@ async function main(): Promise<void> {
 
     for (const level of saleLevels) {
       for (const sku of level.skus) {
-        const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({
+        const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(await benchHeaders()) }, body: JSON.stringify({
           query: 'mutation($i: AdjustInventoryInput!) { adjustInventory(input: $i) { userErrors { message } } }',
           variables: { i: { locationId: level.location_id, sku, delta: 100_000, reason: 'RECEIVED', reference: 'bench top-up' } },
         }) });

@@ -38,6 +38,7 @@ import { createClient, type Client } from 'graphql-ws';
 import pg from 'pg';
 import WebSocket from 'ws';
 import { freePort, startProcess, type RunningProcess } from '../e2e/processes';
+import { benchHeaders } from './auth';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
@@ -265,12 +266,16 @@ const fmt = (value: number, digits = 0) => (Number.isFinite(value) ? value.toFix
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
-function post(url: string, query: string, variables: Record<string, unknown>): Promise<any> {
+/** An admin's headers, signed once: the writer posts hundreds of changes a second. */
+let headers: Promise<Record<string, string>> | undefined;
+
+async function post(url: string, query: string, variables: Record<string, unknown>): Promise<any> {
+  const auth = await (headers ??= benchHeaders());
   const body = JSON.stringify({ query, variables });
   const target = new URL(url);
   return new Promise((resolvePost, reject) => {
     const request = http.request(
-      { hostname: target.hostname, port: target.port, path: target.pathname, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      { hostname: target.hostname, port: target.port, path: target.pathname, method: 'POST', agent, headers: { ...auth, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
       (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk) => chunks.push(chunk));
@@ -355,7 +360,7 @@ async function deploy(name: ScenarioName): Promise<Deployment> {
   const prefix = `joinery-bench-sub-${Date.now().toString(36)}:`;
   const env = {
     ...common, DATABASE_URL, REDIS_URL, EVENT_CHANNEL_PREFIX: prefix,
-    INVENTORY_DATABASE_SCHEMA: SCHEMAS.inventory, SALES_DATABASE_SCHEMA: SCHEMAS.sales, MARKETING_DATABASE_SCHEMA: SCHEMAS.marketing,
+    INVENTORY_DATABASE_SCHEMA: SCHEMAS.inventory, SALES_DATABASE_SCHEMA: SCHEMAS.sales, MARKETING_DATABASE_SCHEMA: SCHEMAS.marketing, AUDIT_DATABASE_SCHEMA: 'bench_audit',
   };
   const processes: { name: string; process: RunningProcess }[] = [];
   try {
@@ -496,6 +501,7 @@ async function runScenario(name: ScenarioName): Promise<Result> {
           let connected = false;
           const client: Client = createClient({
             url, webSocketImpl: WebSocket, lazy: false, retryAttempts: 0,
+            connectionParams: async () => ({ authorization: (await (headers ??= benchHeaders())).authorization }),
             on: {
               connected: () => {
                 connected = true;
@@ -516,7 +522,7 @@ async function runScenario(name: ScenarioName): Promise<Result> {
         } else {
           const socket = new WebSocket(url, 'graphql-transport-ws');
           let connected = false;
-          socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init' })));
+          socket.on('open', async () => socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: (await (headers ??= benchHeaders())).authorization } })));
           socket.on('message', (data) => {
             const message = JSON.parse(String(data));
             if (message.type === 'next') onResult(subscriber, message.payload);

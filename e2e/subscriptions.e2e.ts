@@ -57,7 +57,7 @@ interface Subscriber {
 
 describe.runIf(process.env.DATABASE_URL && process.env.REDIS_URL)('two routers and two inventory instances sharing events through Redis', () => {
   const suffix = randomBytes(5).toString('hex');
-  const schemas = { inventory: `e2e_live_${suffix}_inventory`, sales: `e2e_live_${suffix}_sales`, marketing: `e2e_live_${suffix}_marketing` };
+  const schemas = { inventory: `e2e_live_${suffix}_inventory`, sales: `e2e_live_${suffix}_sales`, marketing: `e2e_live_${suffix}_marketing`, audit: `e2e_live_${suffix}_audit` };
   const running: RunningProcess[] = [];
   const clients: Client[] = [];
   let db: pg.Client;
@@ -117,6 +117,7 @@ describe.runIf(process.env.DATABASE_URL && process.env.REDIS_URL)('two routers a
       INVENTORY_DATABASE_SCHEMA: schemas.inventory,
       SALES_DATABASE_SCHEMA: schemas.sales,
       MARKETING_DATABASE_SCHEMA: schemas.marketing,
+      AUDIT_DATABASE_SCHEMA: schemas.audit,
       EVENT_CHANNEL_PREFIX: `e2e-live-${suffix}:`,
       SALES_PORT: String(salesPort),
       MARKETING_PORT: String(marketingPort),
@@ -326,7 +327,7 @@ describe.runIf(process.env.DATABASE_URL && process.env.REDIS_URL)('two routers a
         for (const result of late) {
           expect(result).toEqual({
             data: { stockChanged: null },
-            errors: [expect.objectContaining({ message: 'The inventory subgraph could not be reached; retry later', extensions: { code: 'UNAVAILABLE', serviceName: 'inventory' } })],
+            errors: [expect.objectContaining({ message: 'The inventory subgraph could not be reached; retry later', extensions: { code: 'UNAVAILABLE', serviceName: 'inventory', requestId: expect.any(String) } })],
           });
         }
       }

@@ -91,7 +91,7 @@ describe.runIf(process.env.DATABASE_URL)('each service as its own process on Pos
     await Promise.all(running.map((p) => p.stop()));
     const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
     await client.connect();
-    for (const name of ['inventory', 'sales', 'marketing']) await client.query(`DROP SCHEMA IF EXISTS "${prefix}_${name}" CASCADE`);
+    for (const name of ['inventory', 'sales', 'marketing', 'audit']) await client.query(`DROP SCHEMA IF EXISTS "${prefix}_${name}" CASCADE`);
     await client.end();
     if (process.env.REDIS_URL) {
       const redis = await RedisEventBus.connect({ url: process.env.REDIS_URL, channelPrefix: `${prefix}:` });
@@ -107,6 +107,7 @@ describe.runIf(process.env.DATABASE_URL)('each service as its own process on Pos
       INVENTORY_DATABASE_SCHEMA: `${prefix}_inventory`,
       SALES_DATABASE_SCHEMA: `${prefix}_sales`,
       MARKETING_DATABASE_SCHEMA: `${prefix}_marketing`,
+      AUDIT_DATABASE_SCHEMA: `${prefix}_audit`,
       // Streams of their own, never a deployment's (default `joinery:`).
       EVENT_CHANNEL_PREFIX: `${prefix}:`,
     };

@@ -1,13 +1,14 @@
 import { createInventoryDirectory, createSubgraphClient, InProcessEventBus, type Database, type EventBus, type DatabaseTarget, type SubgraphName } from '@joinery/core';
 import { buildInventorySubgraph, openInventoryDatabase, type InventorySubgraph } from '@joinery/inventory';
 import { buildMarketingSubgraph, openMarketingDatabase, type MarketingSubgraph } from '@joinery/marketing';
-import { buildRouter, readSupergraph, type Router, type RouterOptions } from '@joinery/router';
+import { AuditStore, buildRouter, readSupergraph, type Router, type RouterOptions } from '@joinery/router';
 import { buildSalesSubgraph, connectToOwners, openSalesDatabase, type SalesSubgraph } from '@joinery/sales';
 
 type MarketingOptions = Parameters<typeof buildMarketingSubgraph>[0];
 
 export interface StackOptions {
-  targets: Record<SubgraphName, DatabaseTarget>;
+  /** `audit`: where the router records mutations. Default: in-memory PGlite (lost at stop). */
+  targets: Record<SubgraphName, DatabaseTarget> & { audit?: DatabaseTarget };
   /** Default 127.0.0.1. */
   host?: string;
   /** 0 picks free ports (tests). */
@@ -26,6 +27,8 @@ export interface StackOptions {
   consumer?: MarketingOptions['consumer'];
   /** Marketing's RFM segment refresh interval in ms; off when omitted (refreshCustomerSegments only). */
   segmentRefreshIntervalMs?: number;
+  /** Router settings beyond the defaults (npm start passes the environment's: tokens, limits, rate limits…). */
+  router?: Partial<Omit<RouterOptions, 'supergraphSdl' | 'subgraphUrls' | 'bus' | 'webSocket' | 'audit'>>;
   /** Router WebSocket limits (tests lower them). */
   webSocket?: RouterOptions['webSocket'];
 }
@@ -37,6 +40,8 @@ export interface Stack {
   router: Router;
   urls: Record<SubgraphName | 'router', string>;
   databases: Record<SubgraphName, Database>;
+  /** The router's audit log. */
+  audit: AuditStore;
   bus: EventBus;
   stop(): Promise<void>;
 }
@@ -45,10 +50,11 @@ export interface Stack {
 export async function startStack(options: StackOptions): Promise<Stack> {
   const host = options.host ?? '127.0.0.1';
   const timeout = options.subgraphCallTimeoutMs ?? 5_000;
-  const [inventoryDb, salesDb, marketingDb] = await Promise.all([
+  const [inventoryDb, salesDb, marketingDb, audit] = await Promise.all([
     openInventoryDatabase(options.targets.inventory),
     openSalesDatabase(options.targets.sales),
     openMarketingDatabase(options.targets.marketing),
+    AuditStore.open(options.targets.audit ?? { kind: 'pglite' }),
   ]);
   const databases = { inventory: inventoryDb, sales: salesDb, marketing: marketingDb };
   if (options.prepare) {
@@ -81,6 +87,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     subgraphUrls: { inventory: inventoryUrl, sales: salesUrl, marketing: marketingUrl },
     bus,
     webSocket: options.webSocket,
+    audit,
+    ...options.router,
   });
   const routerUrl = await router.listen(options.ports.router, host);
 
@@ -90,6 +98,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     marketing,
     router,
     databases,
+    audit,
     bus,
     urls: { router: routerUrl, inventory: inventoryUrl, sales: salesUrl, marketing: marketingUrl },
     async stop() {
@@ -98,6 +107,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       await sales.stop();
       await inventory.stop();
       await marketing.stop();
+      await audit.close();
       if (!options.bus) await bus.close();
     },
   };

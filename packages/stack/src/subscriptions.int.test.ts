@@ -5,8 +5,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { Client } from 'graphql-ws';
-import type { EventBus } from '@joinery/core';
-import { backends, createTestLocation, expectData } from '@joinery/core/testing';
+import { signUserToken, type EventBus } from '@joinery/core';
+import { authHeaders, backends, createTestLocation, expectData, type TestCaller } from '@joinery/core/testing';
 import { collect, waitUntil, wsClient } from '@joinery/core/testing-ws';
 import { buildRouter, readSupergraph, type Router } from '@joinery/router';
 import { startStack, type Stack } from './stack';
@@ -35,11 +35,15 @@ describe.each(backends())('subscriptions through the router on $name', (backend)
 
   const adjust = (locationId: string, sku: string, delta: number, reason = 'RECEIVED') =>
     expectData(url, `mutation($input: AdjustInventoryInput!) { adjustInventory(input: $input) { userErrors { message } } }`, { input: { locationId, sku, delta, reason } });
-  const client = () => {
-    const created = wsClient(url);
+  const client = (options: Parameters<typeof wsClient>[1] = {}) => {
+    const created = wsClient(url, options);
     clients.push(created);
     return created;
   };
+  /** The code and reason the router closed a client's socket with. */
+  const closedWith = (connection: Client) =>
+    new Promise<{ code: number; reason: string }>((resolve) => connection.on('closed', (event) => resolve({ code: (event as { code: number }).code, reason: String((event as { reason: string }).reason) })));
+  const managerAt = (location: string, subject = 'manager'): TestCaller => ({ role: 'manager', locations: [location], subject });
   const subscribers = (count: number) => waitUntil(() => stack.router.hub!.subscriberCount === count, 5_000, `${count} subscribers`);
 
   beforeAll(async () => {
@@ -173,10 +177,12 @@ describe.each(backends())('subscriptions through the router on $name', (backend)
   });
 
   it('refuses a subscription sent over HTTP with 400, pointing to the WebSocket endpoint', async () => {
-    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'subscription { stockChanged { delta } }' }) });
+    // Authenticated (for the router, and for the subgraph as the router would call it): refused for being a subscription.
+    const headers = { 'content-type': 'application/json', ...(await authHeaders()) };
+    const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query: 'subscription { stockChanged { delta } }' }) });
     expect(response.status).toBe(400);
     expect(await response.json()).toEqual({ errors: [expect.objectContaining({ message: expect.stringContaining('Subscriptions are served over WebSocket with the graphql-ws protocol'), extensions: expect.objectContaining({ code: 'BAD_REQUEST' }) })] });
-    const direct = await fetch(stack.urls.inventory, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'subscription { stockChanged { delta } }' }) });
+    const direct = await fetch(stack.urls.inventory, { method: 'POST', headers, body: JSON.stringify({ query: 'subscription { stockChanged { delta } }' }) });
     expect(((await direct.json()) as { errors: { message: string }[] }).errors[0].message).toBe('The inventory subgraph serves no subscriptions: subscribe through the router, over WebSocket (graphql-ws) at ws://<router>/graphql');
   });
 
@@ -210,6 +216,98 @@ describe.each(backends())('subscriptions through the router on $name', (backend)
     large.send(JSON.stringify({ type: 'connection_init', payload: { padding: 'x'.repeat(8192) } }));
     const largeClose = await new Promise<number>((resolve) => large.on('close', (code) => resolve(code)));
     expect(largeClose).toBe(1009);
+  });
+
+  it('closes a connection with no token, a forged one or an expired one with 4403, delivering nothing to it', async () => {
+    const forged = await signUserToken({ subject: 'mallory', role: 'admin', locations: ['*'] }, 'a-secret-that-is-not-the-routers-secret');
+    const expired = await signUserToken({ subject: 'test-admin', role: 'admin', locations: ['*'], expiresInSeconds: -60 });
+    const refusals = [
+      { params: {}, reason: 'Authentication required: send { authorization: "Bearer <token>" } in connection_init' },
+      // The verifier's own words for these (router/src/auth tests them).
+      { params: { authorization: `Bearer ${forged}` }, reason: expect.not.stringMatching(/expired/i) },
+      { params: { authorization: `Bearer ${expired}` }, reason: expect.stringMatching(/expired/i) },
+    ].map(({ params, reason }) => {
+      const refused = client({ connectionParams: params });
+      return { reason, closed: closedWith(refused), live: collect(refused, `subscription { stockChanged { delta } }`) };
+    });
+    for (const { reason, closed } of refusals) {
+      const at = await closed;
+      expect(at).toEqual({ code: 4403, reason });
+      expect(at.reason).toMatch(/token/i);
+    }
+    // A change is published meanwhile (an admin receives it); the refused connections get nothing.
+    const admin = collect(client(), `subscription { stockChanged { delta } }`);
+    await subscribers(1);
+    await adjust(oslo, 'OAK-TBL-180', 1);
+    expect((await admin.next(1))[0].data.stockChanged.delta).toBe(1);
+    for (const { live } of refusals) expect(live.results).toEqual([]);
+  });
+
+  it('closes the socket with 4403 when its token expires mid-subscription', async () => {
+    const token = await signUserToken({ subject: 'test-admin', role: 'admin', locations: ['*'], expiresInSeconds: 2 });
+    const expiring = client({ connectionParams: { authorization: `Bearer ${token}` } });
+    const closed = closedWith(expiring);
+    const live = collect(expiring, `subscription { stockChanged { delta } }`);
+    await subscribers(1);
+    await adjust(oslo, 'OAK-TBL-180', 1);
+    expect((await live.next(1))[0].data.stockChanged.delta).toBe(1);
+    expect(await closed).toEqual({ code: 4403, reason: 'token expired: reconnect with a fresh token' });
+    await subscribers(0);
+    await adjust(oslo, 'OAK-TBL-180', 1);
+    expect(live.results).toHaveLength(1);
+  });
+
+  it('delivers a manager only the changes at its locations', async () => {
+    const manager = collect(client({ caller: managerAt(oslo) }), `subscription { stockChanged { delta location { id name } } }`);
+    const admin = collect(client(), `subscription { stockChanged { delta location { id } } }`);
+    await subscribers(2);
+    await adjust(bergen, 'OAK-TBL-180', 7);
+    await adjust(oslo, 'OAK-TBL-180', 3);
+    await adjust(bergen, 'FJORD-SOFA-3', 9);
+    // Bergen's changes were published: the admin receives all three.
+    expect((await admin.next(3)).map((result) => [result.data.stockChanged.location.id, result.data.stockChanged.delta])).toEqual([
+      [bergen, 7],
+      [oslo, 3],
+      [bergen, 9],
+    ]);
+    expect(await manager.next(1)).toEqual([{ data: { stockChanged: { delta: 3, location: { id: oslo, name: 'Oslo Store' } } } }]);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(manager.results).toHaveLength(1);
+  });
+
+  it('refuses a subscription naming a location outside the caller\'s scope with FORBIDDEN', async () => {
+    const connection = client({ caller: managerAt(oslo) });
+    const changes = collect(connection, `subscription($l: ID) { stockChanged(locationId: $l) { delta } }`, { l: bergen });
+    const alerts = collect(connection, `subscription($l: ID) { lowStock(locationId: $l) { status } }`, { l: bergen });
+    const own = collect(connection, `subscription($l: ID) { stockChanged(locationId: $l) { delta } }`, { l: oslo });
+    await waitUntil(() => Boolean(changes.error && alerts.error));
+    for (const refused of [changes, alerts]) {
+      expect(refused.error).toEqual([expect.objectContaining({ message: `Location ${bergen} is outside your locations: you may subscribe to events at your own locations only`, extensions: { code: 'FORBIDDEN' } })]);
+    }
+    await subscribers(1);
+    await adjust(oslo, 'OAK-TBL-180', 2);
+    expect((await own.next(1))[0].data.stockChanged.delta).toBe(2);
+    expect(own.error).toBeUndefined();
+  });
+
+  it('gives subscribers of different scopes asking the same question each only their scope\'s events, resolved for that scope', async () => {
+    const question = `subscription { stockChanged { delta location { id } product { sku inventory { location { id } } } } }`;
+    const atOslo = collect(client({ caller: managerAt(oslo, 'maria') }), question);
+    const atBergen = collect(client({ caller: managerAt(bergen, 'bjorn') }), question);
+    await subscribers(2);
+    await adjust(oslo, 'FJORD-SOFA-3', 4);
+    await adjust(bergen, 'FJORD-SOFA-3', 5);
+    const [oslos] = await atOslo.next(1);
+    const [bergens] = await atBergen.next(1);
+    expect(oslos.errors).toBeUndefined();
+    expect(bergens.errors).toBeUndefined();
+    expect([oslos.data.stockChanged.location.id, oslos.data.stockChanged.delta]).toEqual([oslo, 4]);
+    expect([bergens.data.stockChanged.location.id, bergens.data.stockChanged.delta]).toEqual([bergen, 5]);
+    // Each result was resolved as its own scope: the product's stock lists only that scope's location.
+    expect(oslos.data.stockChanged.product.inventory.map((level: { location: { id: string } }) => level.location.id)).toEqual([oslo]);
+    expect(bergens.data.stockChanged.product.inventory.map((level: { location: { id: string } }) => level.location.id)).toEqual([bergen]);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect([atOslo.results.length, atBergen.results.length]).toEqual([1, 1]);
   });
 });
 
