@@ -596,6 +596,11 @@ describe.each(backends())('location-scope attacks through the router on $name', 
         keyReuse(SELLERS, 'recordSale(A) with the idempotency key of B\'s sale S4', `mutation($input: RecordSaleInput!) { recordSale(input: $input) { order { id location { id } totalAmount } userErrors { code message } } }`,
           { input: { locationId: fx.A, customerId: 'cust-b4', campaignId: fx.campaigns.B, paymentMethod: 'CARD', lines: [{ sku: SKU.chair, quantity: 3 }], idempotencyKey: IDEMPOTENCY_KEYS_OF_B.sale } }),
         at(SELLERS, 'recordSale(B, upper case)', change('recordSale', 'RecordSaleInput'), { input: { locationId: fx.B.toUpperCase(), paymentMethod: 'CASH', lines: [{ sku: SKU.chair, quantity: 1 }] } }, fx.B),
+        // A sale at A crediting a campaign that runs only at B would inflate B's campaign.
+        scoped('recordSale(A) crediting B\'s campaign', `mutation($input: RecordSaleInput!) { recordSale(input: $input) { order { id } userErrors { code message } } }`,
+          { input: { locationId: fx.A, campaignId: fx.campaigns.B, paymentMethod: 'CARD', lines: [{ sku: SKU.chair, quantity: 1 }] } }, SELLERS, {
+            check: (data) => sameProblems('recordSale(A) crediting B\'s campaign', [data.recordSale.order, data.recordSale.userErrors.map((error: { code: string }) => error.code)], [null, ['BAD_USER_INPUT']]),
+          }),
       ],
       returnSaleLines: [
         at(['manager'], 'returnSaleLines(S5 at B)', change('returnSaleLines', 'ReturnSaleLinesInput'), { input: { orderId: fx.ordersB[1], lines: [{ sku: SKU.lamp, quantity: 1, condition: 'RESTOCK' }] } }, fx.ordersB[1]),

@@ -61,7 +61,7 @@ export function fakeOwners() {
         return [];
       },
     },
-    campaigns: { exists: async () => true },
+    campaigns: { find: async () => ({ targetLocationIds: [] }) },
   };
   return {
     deps,

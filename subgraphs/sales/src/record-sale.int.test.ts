@@ -185,13 +185,31 @@ describe.each(backends())('recordSale through the router on $name', (backend) =>
 
   describe('bad input', () => {
     let locationId: string;
+    /** A campaign that runs only at another store, and one that runs at this one among others. */
+    let elsewhere: string;
+    let here: string;
+    let other: string;
     const sku = 'INPUT-SOFA';
     const base = () => ({ locationId, paymentMethod: 'CARD', lines: [{ sku, quantity: 1 }] });
 
     beforeAll(async () => {
       locationId = await api.createLocation('INPUT-STORE');
+      other = await api.createLocation('INPUT-OTHER');
       await api.createProduct(sku, '2499.00');
       await api.adjust(locationId, sku, 5);
+      const campaign = async (name: string, targetLocationIds: string[]) =>
+        (await expectData(stack.urls.router, `mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { campaign { id } userErrors { message } } }`, {
+          input: { name, channel: 'EMAIL', startsAt: '2026-01-01T00:00:00Z', budget: '100.00', targetLocationIds },
+        })).createCampaign.campaign.id as string;
+      elsewhere = await campaign('Only at the other store', [other]);
+      here = await campaign('Here and there', [other, locationId]);
+    });
+
+    it('accepts a campaign that runs at the sale location among others', async () => {
+      await api.adjust(other, sku, 1);
+      const result = await sell({ ...base(), locationId: other, campaignId: here });
+      expect(result.data.recordSale.userErrors).toEqual([]);
+      expect(await api.orderCount([other])).toBe(1);
     });
 
     async function expectNothingChanged(ordersBefore: number) {
@@ -210,6 +228,8 @@ describe.each(backends())('recordSale through the router on $name', (backend) =>
       { name: 'a malformed location id', input: () => ({ ...base(), locationId: 'input-store' }), errors: [{ code: 'NOT_FOUND', field: ['input', 'locationId'] }] },
       { name: 'an unknown campaignId', input: () => ({ ...base(), campaignId: randomUUID() }), errors: [{ code: 'NOT_FOUND', field: ['input', 'campaignId'] }] },
       { name: 'a malformed campaignId', input: () => ({ ...base(), campaignId: 'autumn' }), errors: [{ code: 'NOT_FOUND', field: ['input', 'campaignId'] }] },
+      // Regression: any campaign id was taken, so a sale could inflate a campaign of other stores.
+      { name: 'a campaign that runs only at other locations', input: () => ({ ...base(), campaignId: elsewhere }), errors: [{ code: 'BAD_USER_INPUT', field: ['input', 'campaignId'] }] },
       { name: 'a unitPrice with 3 decimals', input: () => ({ ...base(), lines: [{ sku, quantity: 1, unitPrice: '12.345' }] }), errors: [{ code: 'BAD_USER_INPUT', field: ['input', 'lines', '0', 'unitPrice'] }] },
       { name: 'a negative unitPrice', input: () => ({ ...base(), lines: [{ sku, quantity: 1, unitPrice: '-1.00' }] }), errors: [{ code: 'BAD_USER_INPUT', field: ['input', 'lines', '0', 'unitPrice'] }] },
       {

@@ -12,7 +12,7 @@ import {
   type UserError,
 } from '@joinery/core';
 import { Prisma, type PaymentMethod, type PrismaClient, type SalesOrder } from './generated/prisma/client';
-import type { CampaignDirectory } from './campaign-directory';
+import { runsAt, type CampaignDirectory, type CampaignFacts } from './campaign-directory';
 import type { SaleCatalogue } from './sale-catalogue';
 import { rollupUpserts } from './sales-rollups';
 import { ORDER_CONFIRMED, outboxInsertFrom, type OrderConfirmedPayload } from './sales-events';
@@ -226,11 +226,11 @@ export class SaleRecorder {
    */
   private async resolve(input: RecordSaleInput): Promise<SaleRequest & { timezone: string }> {
     let catalogue: Awaited<ReturnType<SaleCatalogue['lookup']>>;
-    let campaignExists: boolean;
+    let campaign: CampaignFacts | null;
     try {
-      [catalogue, campaignExists] = await Promise.all([
+      [catalogue, campaign] = await Promise.all([
         this.inventory.lookup({ locationIds: [input.locationId], skus: input.lines.map((line) => line.sku) }),
-        input.campaignId ? this.campaigns.exists(input.campaignId) : true,
+        input.campaignId ? this.campaigns.find(input.campaignId) : null,
       ]);
     } catch (error) {
       if (error instanceof SubgraphUnavailableError) throw graphQLError('UNAVAILABLE', `${error.message}; nothing was recorded, retry later`);
@@ -239,7 +239,10 @@ export class SaleRecorder {
     const { prices, categories } = catalogue;
     const errors = new InputErrors();
     if (catalogue.missingLocations.length) errors.add(['input', 'locationId'], `No location with id ${input.locationId}`, 'NOT_FOUND');
-    if (!campaignExists) errors.add(['input', 'campaignId'], `No campaign with id ${input.campaignId}`, 'NOT_FOUND');
+    if (input.campaignId && !campaign) errors.add(['input', 'campaignId'], `No campaign with id ${input.campaignId}`, 'NOT_FOUND');
+    // A sale credits its campaign: one that does not run here would inflate another store's
+    // campaign, which whoever records this sale may not even see. Its targets are not named.
+    else if (campaign && !runsAt(campaign, input.locationId)) errors.add(['input', 'campaignId'], `The campaign given (campaignId) does not run at location ${input.locationId}`, 'BAD_USER_INPUT');
     const lines = input.lines.map((line, index) => {
       const catalogPrice = prices.get(line.sku);
       const unitPrice = line.unitPrice ?? (catalogPrice ? new Decimal(catalogPrice) : null);
