@@ -1,3 +1,4 @@
+import { webcrypto } from 'node:crypto';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { cleanSubject, DEVELOPMENT_JWT_SECRET, INTERNAL_TOKEN_AUDIENCE, INTERNAL_TOKEN_ISSUER, ROLES, type Identity, type Role } from '@joinery/core';
 
@@ -90,7 +91,7 @@ export function isInternalToken(payload: JWTPayload): boolean {
  * internal identity tokens are refused whatever the configuration.
  */
 export class JwtVerifier {
-  private readonly key: Uint8Array | JWTVerifyGetKey;
+  private readonly key: Promise<webcrypto.CryptoKey> | JWTVerifyGetKey;
   private readonly algorithms: string[];
   private readonly roleClaim: string;
   private readonly locationsClaim: string;
@@ -101,7 +102,8 @@ export class JwtVerifier {
       this.key = createRemoteJWKSet(new URL(settings.jwksUrl), { cacheMaxAge: settings.jwksCacheMaxAgeMs ?? 10 * 60_000, cooldownDuration: settings.jwksCooldownMs ?? 30_000 });
       this.algorithms = ASYMMETRIC_ALGORITHMS;
     } else {
-      this.key = new TextEncoder().encode(settings.secret ?? DEVELOPMENT_JWT_SECRET);
+      // Imported once: jose imports a raw secret again on every verify (an async WebCrypto import).
+      this.key = webcrypto.subtle.importKey('raw', new TextEncoder().encode(settings.secret ?? DEVELOPMENT_JWT_SECRET), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
       this.algorithms = ['HS256'];
     }
     this.roleClaim = settings.roleClaim ?? 'role';
@@ -119,7 +121,8 @@ export class JwtVerifier {
   async verify(token: string, requestId?: string): Promise<Identity> {
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, this.key as Uint8Array, {
+      const key = typeof this.key === 'function' ? this.key : await this.key;
+      ({ payload } = await jwtVerify(token, key as webcrypto.CryptoKey, {
         algorithms: this.algorithms,
         issuer: this.settings.issuer,
         audience: this.settings.audience,
