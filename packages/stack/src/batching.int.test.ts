@@ -77,7 +77,7 @@ describe.each(backends())('statements per request on $name', (backend) => {
     await backend.cleanup();
   });
 
-  async function countStatements(first: number) {
+  async function countOnce(first: number) {
     for (const database of Object.values(stack.databases)) database.statements.reset();
     const result = await gql(stack.urls.router, PAGE, { location: locationId, first });
     expect(result.errors).toBeUndefined();
@@ -88,6 +88,17 @@ describe.each(backends())('statements per request on $name', (backend) => {
       marketing: stack.databases.marketing.statements.count,
       data: result.data,
     };
+  }
+
+  /**
+   * The fewest statements each database ran for the query over three runs. Background work (an
+   * outbox relay's or a worker's poll) can land inside one run and only ever adds statements,
+   * while the query's own statements recur in every run: a regression still shows in the minimum.
+   */
+  async function countStatements(first: number) {
+    const runs = [await countOnce(first), await countOnce(first), await countOnce(first)];
+    const least = (key: 'inventory' | 'sales' | 'marketing') => Math.min(...runs.map((run) => run[key]));
+    return { inventory: least('inventory'), sales: least('sales'), marketing: least('marketing'), data: runs[0].data };
   }
 
   it('a page of 100 levels costs no more statements than a page of 10', async () => {
