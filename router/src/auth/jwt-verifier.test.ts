@@ -151,6 +151,10 @@ describe('claims', () => {
     expect(locationsOf(undefined)).toEqual([]);
   });
 
+  it('lower-cases location ids, as PostgreSQL returns UUIDs, so scope checks match whatever the token\'s case', () => {
+    expect(locationsOf(['0176F90A-C000-7E2A-A3E9-D76F2FB83DEE', '0176f90a-c000-7e2a-a3e9-d76f2fb83dee'])).toEqual(['0176f90a-c000-7e2a-a3e9-d76f2fb83dee']);
+  });
+
   it('applies custom role and locations claims', async () => {
     const verifier = new JwtVerifier({ secret: SECRET, roleClaim: 'realm_access.roles', locationsClaim: 'https://joinery.example/locations' });
     const token = await hs256({ sub: 'kc-user', realm_access: { roles: ['default-roles', 'associate'] }, 'https://joinery.example/locations': 'oslo', role: 'admin', exp: now() + 60 });

@@ -59,7 +59,8 @@ export function roleOf(value: unknown): Role | undefined {
 /** A list of ids, or one string of ids separated by commas or spaces; `*` anywhere means every location. */
 export function locationsOf(value: unknown): '*' | string[] {
   const values = typeof value === 'string' ? value.split(/[\s,]+/).filter(Boolean) : Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string' && item.length > 0) : [];
-  return values.includes('*') ? '*' : [...new Set(values)];
+  // Lower case, as PostgreSQL returns UUIDs: scope checks compare ids whatever the token's case.
+  return values.includes('*') ? '*' : [...new Set(values.map((id) => id.toLowerCase()))];
 }
 
 /** A client-facing reason for a token jose refused: what was wrong, never a key or a secret. */

@@ -13,7 +13,10 @@ export interface Identity {
   /** The token's subject, or `service:<name>` for a subgraph. */
   readonly subject: string;
   readonly role: Role | 'service';
-  /** Location ids the caller may see and act on; `'*'` for every location. */
+  /**
+   * Location ids the caller may see and act on, in lower case (as PostgreSQL returns UUIDs; the
+   * router and InternalAuth.verify normalise them); `'*'` for every location.
+   */
   readonly locations: '*' | readonly string[];
   /**
    * Recorded as who made a change (movements, transfers, returns): the subject, or for a
@@ -86,8 +89,9 @@ export function allLocations(identity: Identity): boolean {
   return identity.locations === '*';
 }
 
+/** Whether `locationId` is the caller's, whatever its case (UUIDs match in any case in PostgreSQL). */
 export function inScope(identity: Identity, locationId: string): boolean {
-  return identity.locations === '*' || identity.locations.includes(locationId);
+  return identity.locations === '*' || identity.locations.includes(locationId.toLowerCase());
 }
 
 /** Throws FORBIDDEN when the location is outside the caller's scope. */

@@ -114,7 +114,7 @@ export class InternalAuth {
       const role = payload.role;
       const loc = payload.loc;
       if (typeof payload.sub !== 'string' || !(role === 'service' || ROLES.includes(role as never))) return null;
-      const locations = loc === '*' ? '*' : Array.isArray(loc) && loc.every((id) => typeof id === 'string') ? (loc as string[]) : null;
+      const locations = loc === '*' ? '*' : Array.isArray(loc) && loc.every((id) => typeof id === 'string') ? (loc as string[]).map((id) => id.toLowerCase()) : null;
       if (!locations) return null;
       return {
         subject: payload.sub,

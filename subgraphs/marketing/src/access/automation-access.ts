@@ -6,10 +6,10 @@
  * the campaign it starts or pauses (which the caller must be allowed to change), and the webhook
  * endpoint it sends to (endpoints are brand-wide: every location).
  */
-import { forbidden, requirePermission, type Identity } from '@joinery/core';
+import { forbidden, inScope, requirePermission, type Identity } from '@joinery/core';
 import type { AutomationRule, Campaign, StoreTask } from '../generated/prisma/client';
 import { campaignWithinScope, requireCampaignRead } from './campaign-access';
-import { everyLocation, requireEveryLocation, requireWithin, within } from './scope';
+import { everyLocation, requireEveryLocation, requireWithin } from './scope';
 
 /** The columns of a rule that say where it acts. */
 export type RuleReach = Pick<AutomationRule, 'triggerLocationId' | 'actionKind' | 'actionLocationId' | 'campaignId'>;
@@ -17,7 +17,7 @@ export type RuleReach = Pick<AutomationRule, 'triggerLocationId' | 'actionKind' 
 /** Whether a scoped caller sees the rule: restricted to one of their locations, with its tasks going to one of them. */
 export function ruleVisible(identity: Identity, rule: Pick<AutomationRule, 'triggerLocationId' | 'actionLocationId'>): boolean {
   if (everyLocation(identity)) return true;
-  return !!rule.triggerLocationId && within(identity, rule.triggerLocationId) && (!rule.actionLocationId || within(identity, rule.actionLocationId));
+  return !!rule.triggerLocationId && inScope(identity, rule.triggerLocationId) && (!rule.actionLocationId || inScope(identity, rule.actionLocationId));
 }
 
 /** The rule, null when there is none, FORBIDDEN when the caller may not see it. */

@@ -4,15 +4,15 @@
  * campaigns:write and every target within the caller's locations, and a brand-wide campaign (no
  * targets) needs every location, since it runs in stores the caller does not manage.
  */
-import { forbidden, requirePermission, type Identity } from '@joinery/core';
+import { forbidden, inScope, requirePermission, type Identity } from '@joinery/core';
 import type { Campaign } from '../generated/prisma/client';
-import { everyLocation, requireEveryLocation, requireWithin, within } from './scope';
+import { everyLocation, requireEveryLocation, requireWithin } from './scope';
 
 type Targets = Pick<Campaign, 'id' | 'targetLocationIds'>;
 
 export function campaignVisible(identity: Identity, campaign: Targets): boolean {
   const targets = campaign.targetLocationIds ?? [];
-  return everyLocation(identity) || !targets.length || targets.some((id) => within(identity, id));
+  return everyLocation(identity) || !targets.length || targets.some((id) => inScope(identity, id));
 }
 
 /** The campaign, null when there is none, FORBIDDEN when it targets only locations outside the caller's. */
@@ -24,7 +24,7 @@ export function requireCampaignRead<T extends Targets>(identity: Identity, campa
 
 /** Target locations a caller is shown: the in-scope ones only, so a campaign does not reveal other stores. */
 export function visibleTargetIds(identity: Identity, targetLocationIds: readonly string[]): string[] {
-  return targetLocationIds.filter((id) => within(identity, id));
+  return targetLocationIds.filter((id) => inScope(identity, id));
 }
 
 /**
@@ -33,7 +33,7 @@ export function visibleTargetIds(identity: Identity, targetLocationIds: readonly
  */
 export function campaignWithinScope(identity: Identity, campaign: Targets): boolean {
   const targets = campaign.targetLocationIds ?? [];
-  return everyLocation(identity) || (targets.length > 0 && targets.every((id) => within(identity, id)));
+  return everyLocation(identity) || (targets.length > 0 && targets.every((id) => inScope(identity, id)));
 }
 
 /**

@@ -3,7 +3,7 @@
  * case), so the caller's locations are compared in lower case too; an id that is not a UUID can
  * match no stored row and is left out of SQL filters (a uuid[] cast would fail on it).
  */
-import { forbidden, isUuid, type Identity } from '@joinery/core';
+import { forbidden, inScope, isUuid, type Identity } from '@joinery/core';
 
 /** The caller's locations as marketing stores ids; undefined: every location. */
 export function locationScope(identity: Identity): string[] | undefined {
@@ -15,13 +15,9 @@ export function everyLocation(identity: Identity): boolean {
   return identity.locations === '*';
 }
 
-export function within(identity: Identity, locationId: string): boolean {
-  return identity.locations === '*' || identity.locations.some((id) => id.toLowerCase() === locationId.toLowerCase());
-}
-
 /** FORBIDDEN naming the location when it is outside the caller's scope. */
 export function requireWithin(identity: Identity, locationId: string, what = 'Location'): void {
-  if (!within(identity, locationId)) throw forbidden(`${what} ${locationId} is outside your locations`);
+  if (!inScope(identity, locationId)) throw forbidden(`${what} ${locationId} is outside your locations`);
 }
 
 /**
