@@ -143,6 +143,30 @@ const EnvSchema = z.object({
   HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   /** Longest a client may take to send a whole request (Node's requestTimeout); at least HTTP_HEADERS_TIMEOUT_MS. Default 30000. */
   HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
+
+  // Speed (router). See docs/benchmarks.md and docs/operations.md.
+  /** Identical subgraph queries in flight at once (same subgraph, body and caller scope) share one call. Never mutations. Default true. */
+  ROUTER_DEDUPLICATE_SUBGRAPH_REQUESTS: flag.default(true),
+  /** Router processes sharing the port (node:cluster): a number, or `auto` for one per CPU core. Default 1. */
+  ROUTER_WORKERS: z.union([z.literal('auto'), z.coerce.number().int().min(1).max(256)]).default(1),
+
+  // Response cache (router). See docs/operations.md.
+  /** off; memory (in the router process); redis (REDIS_URL, shared by routers); on (redis when REDIS_URL is set, else memory). Default off. */
+  RESPONSE_CACHE: z.enum(['off', 'on', 'memory', 'redis']).default('off'),
+  /** Longest a cached answer is served, in seconds, even when no event invalidates it. Default 300. */
+  RESPONSE_CACHE_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
+  /** Most answers the in-memory cache holds (least recently used go first). Default 1000. */
+  RESPONSE_CACHE_MAX_ENTRIES: z.coerce.number().int().min(1).max(1_000_000).default(1_000),
+
+  // Operations. See docs/operations.md.
+  /** pino log level: fatal, error, warn, info, debug, trace or silent. Default info. */
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** OTLP/HTTP endpoint traces are exported to (e.g. http://collector:4318); unset: no traces are exported. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl.optional(),
+  /** The service name spans carry. Default joinery-<service>. */
+  OTEL_SERVICE_NAME: z.string().min(1).optional(),
+  /** Longest a service waits on SIGTERM for in-flight requests before it closes them. Default 10000. */
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
 });
 
 export type Env = z.infer<typeof EnvSchema>;

@@ -33,3 +33,26 @@ export class TimedRemoteGraphQLDataSource extends RemoteGraphQLDataSource {
     }) as typeof fetcher;
   }
 }
+
+/** One router-to-subgraph call, as metrics and logs see it. */
+export interface SubgraphFetchRecord {
+  subgraph: string;
+  durationMs: number;
+  /** `ok` (HTTP 2xx), `http_error` (another status), `timeout`, or `network_error`. */
+  outcome: 'ok' | 'http_error' | 'timeout' | 'network_error';
+  status?: number;
+  /** True when this call joined an identical one already in flight instead of sending its own. */
+  shared?: boolean;
+}
+
+const fetchObservers = new Set<(record: SubgraphFetchRecord) => void>();
+
+/** Calls `observer` after every subgraph call the router makes; returns a function that stops it. */
+export function onSubgraphFetch(observer: (record: SubgraphFetchRecord) => void): () => void {
+  fetchObservers.add(observer);
+  return () => fetchObservers.delete(observer);
+}
+
+export function reportSubgraphFetch(record: SubgraphFetchRecord): void {
+  for (const observer of fetchObservers) observer(record);
+}
