@@ -1,8 +1,8 @@
 import type { GraphQLFormattedError } from 'graphql';
-import { currentRequestScope, RequestTimeoutError } from '@joinery/core';
+import { currentRequestScope, logger, RequestTimeoutError } from '@joinery/core';
 import { SubgraphTimeoutError } from './subgraph-fetch';
 
-const UNREACHABLE = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|socket hang up|fetch failed|network timeout|aborted/i;
+const UNREACHABLE = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|socket hang up|fetch failed|network timeout|aborted|UND_ERR_SOCKET|other side closed|UND_ERR_CONNECT_TIMEOUT|Connect Timeout/i;
 
 /** Extensions that describe our internals (a subgraph's URL and answer, stacks): never sent to clients. */
 const INTERNAL_EXTENSIONS = ['response', 'exception', 'stacktrace', 'http'];
@@ -18,8 +18,9 @@ function causes(error: unknown): unknown[] {
   return chain;
 }
 
-function log(entry: Record<string, unknown>): void {
-  console.error(JSON.stringify({ level: 'error', service: 'router', requestId: currentRequestScope()?.id, ...entry }));
+/** The request's id comes with its scope (see logger). */
+function log({ msg, ...fields }: { msg: string } & Record<string, unknown>): void {
+  logger('router').error(fields, msg);
 }
 
 /**
@@ -59,7 +60,9 @@ export function routerErrorFormatter(urls: Map<string, string>) {
     const code = formatted.extensions?.code;
     if (!code || code === 'INTERNAL_SERVER_ERROR') {
       const original = chain.at(-1);
-      log({ msg: formatted.message, path: formatted.path, error: String((original as Error)?.stack ?? original) });
+      // From a subgraph, the gateway names it: that subgraph's own log line has the details, under the same requestId.
+      const subgraph = typeof formatted.extensions?.serviceName === 'string' ? formatted.extensions.serviceName : undefined;
+      log({ msg: formatted.message, path: formatted.path, ...(subgraph ? { subgraph } : {}), error: String((original as Error)?.stack ?? original) });
       return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
     }
     const extensions = Object.fromEntries(Object.entries(formatted.extensions ?? {}).filter(([key]) => !INTERNAL_EXTENSIONS.includes(key)));

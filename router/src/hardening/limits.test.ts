@@ -87,7 +87,8 @@ describe('query limits admit every legitimate operation of the repository', () =
     expect(checked.some((entry) => entry.file === 'README.md')).toBe(true);
     expect(checked.some((entry) => entry.file.startsWith('docs/'))).toBe(true);
     expect(checked.some((entry) => entry.file.startsWith('bench/'))).toBe(true);
-  });
+    // It reads and validates every operation in the repository: seconds on a busy machine.
+  }, 60_000);
 });
 
 describe('limits', () => {
