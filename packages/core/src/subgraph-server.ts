@@ -7,6 +7,15 @@ import { serveGraphQL, type GraphQLHttpOptions, type GraphQLService } from './ht
 import type { IncomingMessage } from 'node:http';
 import type { Identity } from './auth/identity';
 import { internalAuth, type InternalAuth } from './auth/internal-token';
+import { currentRequestScope } from './http/graphql-http';
+import { logger } from './observability/logger';
+import { incomingRequestId } from './observability/request-id';
+import { operationTracingPlugins } from './observability/tracing';
+import type { Database } from './db/database';
+import type { EventBus } from './events/event-bus';
+import { databaseCheck, eventBusChecks } from './http/health';
+import { trackDatabasePool } from './observability/database-metrics';
+import { graphqlMetricsPlugin } from './observability/graphql-metrics';
 
 /** `{ typeDefs, resolvers }` as @apollo/subgraph 2.14 (the last supporting Node 20) takes it. */
 type SubgraphModule = Extract<Parameters<typeof buildSubgraphSchema>[0], { resolvers?: unknown }>;
@@ -26,6 +35,10 @@ export interface SubgraphServerOptions<TContext extends BaseContext> {
   auth?: InternalAuth;
   /** POST routes beside GraphQL (e.g. inbound webhooks), by path; a path ending in `/*` matches below it. */
   postRoutes?: GraphQLHttpOptions<TContext>['postRoutes'];
+  /** Its database: checked by /readyz (`SELECT 1`) and its pool reported on /metrics. Default: neither. */
+  database?: Pick<Database, 'ping' | 'poolStats'>;
+  /** Its event bus: with Redis, checked by /readyz (PING). */
+  bus?: EventBus;
 }
 
 export interface SubgraphServer extends GraphQLService {
@@ -33,14 +46,18 @@ export interface SubgraphServer extends GraphQLService {
   readonly apollo: ApolloServer<BaseContext>;
 }
 
-/** Errors with no code of ours are bugs or outages: logged whole, shown to clients without internals. */
+/**
+ * Errors with no code of ours are bugs or outages: logged whole with the request's id, shown to
+ * clients without internals but with that id (`extensions.requestId`), so one can be found from the other.
+ */
 export function maskInternalErrors(name: string) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const code = formatted.extensions?.code;
     if (code && code !== 'INTERNAL_SERVER_ERROR') return formatted;
     const original = (error as { originalError?: Error })?.originalError ?? error;
-    console.error(JSON.stringify({ level: 'error', service: name, msg: formatted.message, path: formatted.path, error: String((original as Error)?.stack ?? original) }));
-    return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+    const requestId = currentRequestScope()?.id;
+    logger(name).error({ path: formatted.path, error: String((original as Error)?.stack ?? original) }, formatted.message);
+    return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR', ...(requestId ? { requestId } : {}) } };
   };
 }
 
@@ -88,31 +105,45 @@ export async function buildSubgraphServer<TContext extends BaseContext>(options:
       ApolloServerPluginInlineTraceDisabled(),
       answerErrorsWith200,
       refuseSubscriptionsOverHttp(`The ${options.name} subgraph serves no subscriptions: subscribe through the router, over WebSocket (graphql-ws) at ws://<router>/graphql`),
+      ...operationTracingPlugins(),
+      graphqlMetricsPlugin(options.name),
     ],
+    // serveUntilSignalled drains the service before it stops it on SIGTERM/SIGINT; Apollo's own handler
+    // would stop it at once instead, with requests in flight, and then raise the signal again.
+    stopOnTerminationSignals: false,
   });
   await apollo.start();
   const auth = options.auth ?? internalAuth();
   const identities = new WeakMap<IncomingMessage, Identity>();
+  const untrackPool = options.database ? trackDatabasePool(options.name, options.database) : undefined;
+  const service = serveGraphQL(options.name, {
+    server: apollo,
+    // Only the router and Joinery's subgraphs hold the secret: a direct call, `_service` and
+    // `_entities` included, is refused before anything is parsed.
+    guard: async (request) => {
+      const identity = await auth.fromRequest(request);
+      if (identity) {
+        identities.set(request, identity);
+        return undefined;
+      }
+      return { status: 401, body: { errors: [{ message: `The ${options.name} subgraph answers only the router: send requests to the router with a bearer token`, extensions: { code: 'UNAUTHENTICATED' } }] } };
+    },
+    context: async (request) => {
+      const identity = identities.get(request)!;
+      return options.createContext({ identity, actor: identity.actor });
+    },
+    postRoutes: options.postRoutes,
+    // The caller's id (the router's, for the client request): this subgraph's logs and errors carry it.
+    requestId: incomingRequestId,
+    readiness: [...(options.database ? [databaseCheck(options.database)] : []), ...eventBusChecks(options.bus)],
+  });
   return {
     name: options.name,
     apollo,
-    ...serveGraphQL(options.name, {
-      server: apollo,
-      // Only the router and Joinery's subgraphs hold the secret: a direct call, `_service` and
-      // `_entities` included, is refused before anything is parsed.
-      guard: async (request) => {
-        const identity = await auth.fromRequest(request);
-        if (identity) {
-          identities.set(request, identity);
-          return undefined;
-        }
-        return { status: 401, body: { errors: [{ message: `The ${options.name} subgraph answers only the router: send requests to the router with a bearer token`, extensions: { code: 'UNAUTHENTICATED' } }] } };
-      },
-      context: async (request) => {
-        const identity = identities.get(request)!;
-        return options.createContext({ identity, actor: identity.actor });
-      },
-      postRoutes: options.postRoutes,
-    }),
+    ...service,
+    async stop() {
+      untrackPool?.();
+      await service.stop();
+    },
   };
 }

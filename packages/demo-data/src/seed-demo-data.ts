@@ -1,4 +1,4 @@
-import type { Database, SubgraphName } from '@joinery/core';
+import { logger, type Database, type SubgraphName } from '@joinery/core';
 import { DEMO_BRAND, generateBrand, isEmpty, seedInventory, seedMarketing, seedSales } from './seed/index';
 
 const FIRST_TABLE: Record<SubgraphName, string> = { inventory: 'locations', sales: 'sales_orders', marketing: 'campaigns' };
@@ -16,7 +16,7 @@ export async function seedDemoData(name: SubgraphName, database: Database): Prom
     const today = new Date();
     today.setUTCHours(0, 0, 0, 0);
     await LOADERS[name](sql, generateBrand({ ...DEMO_BRAND, until: today }));
-    console.log(JSON.stringify({ level: 'info', service: name, msg: 'seeded demo data', ms: Date.now() - started }));
+    logger(name).info({ ms: Date.now() - started }, 'seeded demo data');
     return true;
   });
 }

@@ -519,7 +519,7 @@ describe.each(backends())('inventory authorization on $name', (backend) => {
         const { status, body } = await send(await headers(), query);
         expect(status).toBe(401);
         expect(body.data).toBeUndefined();
-        expect(body.errors).toEqual([expect.objectContaining({ extensions: { code: 'UNAUTHENTICATED' } })]);
+        expect(body.errors).toEqual([expect.objectContaining({ extensions: { code: 'UNAUTHENTICATED', requestId: expect.any(String) } })]);
       }
     });
 

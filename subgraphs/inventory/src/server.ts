@@ -31,6 +31,8 @@ export async function buildInventorySubgraph(options: InventoryOptions): Promise
     name: 'inventory',
     schemaPath: INVENTORY_SCHEMA_PATH,
     resolvers,
+    database: options.database,
+    bus: options.bus,
     createContext: ({ identity }) => createContext(prisma, identity),
   });
   const relay = options.bus

@@ -59,6 +59,8 @@ export async function buildMarketingSubgraph(deps: {
     name: 'marketing',
     schemaPath: MARKETING_SCHEMA_PATH,
     resolvers,
+    database: deps.database,
+    bus: deps.bus,
     createContext: ({ identity }) => createContext(prisma, deps.inventory, identity, segments),
     postRoutes: { [`${ENGAGEMENT_PATH_PREFIX}*`]: engagementWebhookRoute(prisma) },
   });

@@ -1,9 +1,11 @@
-import { requireServiceSecrets, databaseTarget, loadEnv, openEventBus, runMain, serveUntilSignalled, shouldSeed, subgraphUrl } from '@joinery/core';
+import { requireServiceSecrets, startObservability, databaseTarget, loadEnv, openEventBus, runMain, serveUntilSignalled, shouldSeed, subgraphUrl } from '@joinery/core';
 import { seedDemoData } from '@joinery/demo-data';
 import { buildSalesSubgraph, connectToOwners, openSalesDatabase } from './server';
 
 async function main(): Promise<void> {
   const env = loadEnv();
+  // JSON logs at LOG_LEVEL; traces when OTEL_EXPORTER_OTLP_ENDPOINT is set (docs/operations.md).
+  const tracing = await startObservability(env, 'sales');
   // In production a missing or development INTERNAL_AUTH_SECRET stops the service here, named.
   requireServiceSecrets(env);
   const target = databaseTarget(env, 'sales');
@@ -18,7 +20,7 @@ async function main(): Promise<void> {
   });
   await serveUntilSignalled(
     'sales',
-    { listen: subgraph.listen, stop: () => subgraph.stop().finally(() => bus.close()) },
+    { listen: subgraph.listen, drain: subgraph.drain, stop: () => subgraph.stop().finally(() => Promise.all([bus.close(), tracing?.shutdown()])) },
     { host: env.HOST, port: env.SALES_PORT, portVariable: 'SALES_PORT' },
     { database: target.kind, events: bus.kind },
   );

@@ -6,7 +6,7 @@
  *
  *   npm run rollups:rebuild -w @joinery/sales      (same DATABASE_URL / SALES_DATABASE_* as the service)
  */
-import { databaseTarget, loadEnv, runMain } from '@joinery/core';
+import { databaseTarget, loadEnv, logger, runMain } from '@joinery/core';
 import { rebuildSalesRollups } from './sales-rollups';
 import { openSalesDatabase } from './server';
 
@@ -26,7 +26,7 @@ async function main(): Promise<void> {
         throw error;
       }
     });
-    console.log(JSON.stringify({ level: 'info', service: 'sales', msg: 'rebuilt sales rollups', locationDays: days, ms: Date.now() - started }));
+    logger('sales').info({ locationDays: days, ms: Date.now() - started }, 'rebuilt sales rollups');
   } finally {
     await database.close();
   }

@@ -4,6 +4,7 @@ import {
   graphQLError,
   InputErrors,
   isUuid,
+  logger,
   requestHash,
   SubgraphUnavailableError,
   userError,
@@ -143,16 +144,10 @@ export class ReturnRecorder {
     });
     const held = await this.prisma.salesReturn.findMany({ where: { ...due, restockAttempts: { gte: MAX_RESTOCK_ATTEMPTS } }, orderBy: { createdAt: 'asc' }, take: limit });
     for (const stuck of held) {
-      console.error(JSON.stringify({
-        level: 'error',
-        service: 'sales',
-        msg: 'return held PENDING: inventory failed to restock it too often; the sweep no longer retries it. Fix the cause, then retry returnSaleLines with its idempotencyKey (or set restock_attempts to 0)',
-        returnId: stuck.id,
-        orderId: stuck.orderId,
-        idempotencyKey: stuck.idempotencyKey,
-        restockAttempts: stuck.restockAttempts,
-        lastRestockError: stuck.lastRestockError,
-      }));
+      logger('sales').error(
+        { returnId: stuck.id, orderId: stuck.orderId, idempotencyKey: stuck.idempotencyKey, restockAttempts: stuck.restockAttempts, lastRestockError: stuck.lastRestockError },
+        'return held PENDING: inventory failed to restock it too often; the sweep no longer retries it. Fix the cause, then retry returnSaleLines with its idempotencyKey (or set restock_attempts to 0)',
+      );
     }
     const outcome = { completed: 0, rejected: 0, stillPending: 0, held: held.length };
     for (const { order, ...stored } of pending) {

@@ -4,7 +4,8 @@
  * inventory, and the `sales.order_returned` event they record.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { captureLogs } from '@joinery/core';
 import { backends } from '@joinery/core/testing';
 import { buildSalesSubgraph, openSalesDatabase, type SalesSubgraph } from '@joinery/sales';
 import { fakeOwners, gqlAs } from './fake-owners';
@@ -336,7 +337,7 @@ describe.each(backends())('returnSaleLines on $name', (backend) => {
       const [pending] = await storedReturns(orderId);
       const failures = () => owners.state.failedRestocks.filter((id) => id === pending.id).length;
 
-      const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+      const logs = captureLogs();
       try {
         // The request made the first attempt; the sweeps make the rest, then hold it.
         const sweeps = [];
@@ -347,10 +348,10 @@ describe.each(backends())('returnSaleLines on $name', (backend) => {
           { completed: 0, rejected: 0, stillPending: 0, held: 1 },
           { completed: 0, rejected: 0, stillPending: 0, held: 1 },
         ]);
-        const lines = logged.mock.calls.map(([line]) => JSON.parse(String(line))).filter((line) => line.returnId === pending.id);
+        const lines = logs.lines.filter((line) => line.returnId === pending.id);
         expect(lines).toEqual([1, 2].map(() => expect.objectContaining({ level: 'error', returnId: pending.id, orderId, restockAttempts: MAX_RESTOCK_ATTEMPTS, lastRestockError: expect.stringContaining('Unexpected error.') })));
       } finally {
-        logged.mockRestore();
+        logs.restore();
       }
       expect((await storedReturns(orderId))[0]).toMatchObject({ status: 'PENDING', restockAttempts: MAX_RESTOCK_ATTEMPTS, lastRestockError: expect.stringContaining('Unexpected error.') });
       expect(await order(orderId)).toMatchObject({ lines: [{ returnedQuantity: 0 }], returns: [] });

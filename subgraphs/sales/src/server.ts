@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import {
   buildSubgraphServer,
   createSubgraphClient,
+  logger,
   openDatabase,
   OutboxRelay,
   type Database,
@@ -77,6 +78,8 @@ export async function buildSalesSubgraph(deps: SalesDependencies): Promise<Sales
     name: 'sales',
     schemaPath: SALES_SCHEMA_PATH,
     resolvers,
+    database: deps.database,
+    bus: deps.bus,
     createContext: ({ identity }) => createContext(prisma, { sales: recorder, returns, locations: deps.locations }, identity),
   });
   const relay = deps.bus
@@ -92,13 +95,13 @@ export async function buildSalesSubgraph(deps: SalesDependencies): Promise<Sales
       // Each sweep on its own: a failing sale sweep does not stop the returns from being resumed.
       await sweep('sales', async () => {
         const outcome = await recorder.resumePending(deps.recoveryIntervalMs!);
-        if (outcome.confirmed || outcome.rejected) console.log(JSON.stringify({ level: 'info', service: 'sales', msg: 'resumed pending sales', ...outcome }));
-        if (outcome.stillPending) console.warn(JSON.stringify({ level: 'warn', service: 'sales', msg: 'sales still pending after a retry; will try again', ...outcome }));
+        if (outcome.confirmed || outcome.rejected) logger('sales').info(outcome, 'resumed pending sales');
+        if (outcome.stillPending) logger('sales').warn(outcome, 'sales still pending after a retry; will try again');
       });
       await sweep('returns', async () => {
         const returned = await returns.resumePending(deps.recoveryIntervalMs!);
-        if (returned.completed || returned.rejected) console.log(JSON.stringify({ level: 'info', service: 'sales', msg: 'resumed pending returns', ...returned }));
-        if (returned.stillPending) console.warn(JSON.stringify({ level: 'warn', service: 'sales', msg: 'returns still pending after a retry; will try again', ...returned }));
+        if (returned.completed || returned.rejected) logger('sales').info(returned, 'resumed pending returns');
+        if (returned.stillPending) logger('sales').warn(returned, 'returns still pending after a retry; will try again');
       });
       sweeping = false;
     }, deps.recoveryIntervalMs);
@@ -130,6 +133,6 @@ async function sweep(what: string, run: () => Promise<void>): Promise<void> {
   try {
     await run();
   } catch (error) {
-    console.error(JSON.stringify({ level: 'error', service: 'sales', msg: `${what} recovery failed`, error: String(error) }));
+    logger('sales').error({ error: String(error) }, `${what} recovery failed`);
   }
 }

@@ -1,6 +1,7 @@
 import { webcrypto } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { jwtVerify, SignJWT, errors as joseErrors } from 'jose';
+import { logger } from '../observability/logger';
 import { ROLES, type Identity } from './identity';
 
 /**
@@ -151,17 +152,14 @@ export function internalAuth(env: NodeJS.ProcessEnv = process.env): InternalAuth
 }
 
 /** internalAuth without the process-wide instance (for tests). */
-export function internalAuthFrom(env: NodeJS.ProcessEnv, warn: (line: string) => void = console.warn): InternalAuth {
+export function internalAuthFrom(env: NodeJS.ProcessEnv, warn: (message: string) => void = (message) => logger().warn(message)): InternalAuth {
   // Empty values count as unset, as in loadEnv.
   const secret = env.INTERNAL_AUTH_SECRET || undefined;
   if (secret && secret !== DEVELOPMENT_INTERNAL_SECRET) return new InternalAuth(secret);
   const refusal = developmentInternalSecretRefusal({ NODE_ENV: env.NODE_ENV || undefined, HOST: env.HOST || undefined, JWT_SECRET: env.JWT_SECRET || undefined, JWKS_URL: env.JWKS_URL || undefined, INTERNAL_AUTH_SECRET: secret });
   if (refusal) throw new Error(refusal);
   warn(
-    JSON.stringify({
-      level: 'warn',
-      msg: 'INTERNAL_AUTH_SECRET is unset (or the development secret): identities passed between the router and the subgraphs are signed with the public development secret. Fine on this machine only (HOST is loopback, JWT_SECRET and JWKS_URL are unset); set INTERNAL_AUTH_SECRET, the same on every service, for anything reachable from elsewhere.',
-    }),
+    'INTERNAL_AUTH_SECRET is unset (or the development secret): identities passed between the router and the subgraphs are signed with the public development secret. Fine on this machine only (HOST is loopback, JWT_SECRET and JWKS_URL are unset); set INTERNAL_AUTH_SECRET, the same on every service, for anything reachable from elsewhere.',
   );
   return new InternalAuth(DEVELOPMENT_INTERNAL_SECRET);
 }

@@ -38,7 +38,21 @@ export interface Database {
   openSession(): Promise<SqlSession>;
   /** SQL statements sent since open (or the last reset): lets tests prove reads are batched. */
   readonly statements: { count: number; reset(): void };
+  /** Runs `SELECT 1` (readiness): rejects once the database is closed or cannot be reached. */
+  ping(): Promise<void>;
+  /** The PostgreSQL pool's connections now (metrics); undefined on PGlite, which has no pool. */
+  poolStats(): PoolStats | undefined;
   close(): Promise<void>;
+}
+
+/** A connection pool's state at one moment. */
+export interface PoolStats {
+  /** Connections open, idle or in use. */
+  total: number;
+  idle: number;
+  /** Queries waiting for a connection because all `max` are in use. */
+  waiting: number;
+  max: number;
 }
 
 function counting(factory: SqlDriverAdapterFactory, counter: { count: number }): SqlDriverAdapterFactory {
@@ -115,15 +129,20 @@ export async function openDatabase(target: DatabaseTarget, migrationsDir: string
       },
       adapter: counting(new PrismaPGlite(client), counter),
       statements: counter,
+      async ping() {
+        await client.query('SELECT 1');
+      },
+      poolStats: () => undefined,
       close: () => client.close(),
     };
   }
   const schema = quoteIdent(target.schema);
   // TimeZone=UTC: Prisma's adapters send Dates without an offset, which PostgreSQL would read in
   // the server's default zone.
+  const poolSize = target.poolSize ?? 10;
   const pool = new pg.Pool({
     connectionString: target.url,
-    max: target.poolSize ?? 10,
+    max: poolSize,
     options: `-c search_path=${schema} -c TimeZone=UTC`,
   });
   const client = await pool.connect();
@@ -181,6 +200,10 @@ export async function openDatabase(target: DatabaseTarget, migrationsDir: string
     },
     adapter: counting(new PrismaPg(pool, { schema: target.schema }), counter),
     statements: counter,
+    async ping() {
+      await pool.query('SELECT 1');
+    },
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: poolSize }),
     close: () => pool.end(),
   };
 }

@@ -1,6 +1,8 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { EventEnvelope } from './event-bus';
+import { countDeadLetter, countEventHandlerFailure } from '../observability/event-metrics';
+import { logger } from '../observability/logger';
 
 /**
  * Durable delivery to a named consumer group: every event published on a topic reaches one member
@@ -57,10 +59,14 @@ export function errorText(error: unknown): string {
   return String((error as Error)?.message ?? error).slice(0, 2_000);
 }
 
+/** Logs, and counts (joinery_event_handler_failures_total), a failed delivery. */
 export function logHandlerFailure(group: string, event: Pick<EventEnvelope, 'id' | 'type'>, attempt: number, error: unknown): void {
-  console.error(JSON.stringify({ level: 'error', msg: 'event handler failed; will retry or dead-letter', group, eventId: event.id, eventType: event.type, attempt, error: errorText(error) }));
+  countEventHandlerFailure(group);
+  logger().error({ group, eventId: event.id, eventType: event.type, attempt, error: errorText(error) }, 'event handler failed; will retry or dead-letter');
 }
 
+/** Logs, and counts (joinery_event_dead_letters_total), an event given up on. */
 export function logDeadLetter(letter: DeadLetter): void {
-  console.error(JSON.stringify({ level: 'error', msg: 'event dead-lettered', group: letter.group, topic: letter.topic, eventId: letter.event.id, eventType: letter.event.type, attempts: letter.attempts, error: letter.error }));
+  countDeadLetter(letter.group, letter.topic);
+  logger().error({ group: letter.group, topic: letter.topic, eventId: letter.event.id, eventType: letter.event.type, attempts: letter.attempts, error: letter.error }, 'event dead-lettered');
 }

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { createClient } from 'redis';
 import { ConfigError } from '../config';
+import { logger } from '../observability/logger';
 import type { ConsumeOptions, Consumption, DeadLetter } from './consumer-group';
 import { InProcessStreams } from './in-process-streams';
 import { readDeadLetters, redriveDeadLetters, RedisConsumerGroupMember, streamStatus, type StreamKeys, type StreamStatus } from './redis-consumer-group';
@@ -42,6 +43,8 @@ export interface EventBus {
   deadLetters(topic: string, group: string): Promise<DeadLetter[]>;
   /** Puts `group`'s dead letters back on `topic` (every group sees them again); returns how many. */
   redrive(topic: string, group: string): Promise<number>;
+  /** Resolves when the bus's server answers (readiness: Redis PING); absent when there is no server to ask. */
+  ping?(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -192,6 +195,11 @@ export class RedisEventBus implements EventBus {
     return deleted;
   }
 
+  /** PING on the publishing connection: while Redis is unreachable it waits (commands queue until the reconnect), so callers bound it with a timeout. */
+  async ping(): Promise<void> {
+    await this.publisher.ping();
+  }
+
   /** Puts a group's dead letters back on the topic; returns how many. */
   redrive(topic: string, group: string): Promise<number> {
     return redriveDeadLetters(this.publisher, this.keys(topic), group);
@@ -232,20 +240,20 @@ function deliver(message: string, handler: EventHandler, topic: string): void {
   try {
     events = JSON.parse(message) as EventEnvelope[];
   } catch (error) {
-    console.error(JSON.stringify({ level: 'error', msg: 'unreadable event message dropped', topic, error: String(error) }));
+    logger().error({ topic, error: String(error) }, 'unreadable event message dropped');
     return;
   }
   for (const event of events) {
     try {
       handler(event);
     } catch (error) {
-      console.error(JSON.stringify({ level: 'error', msg: 'event handler failed', topic, eventId: event.id, error: String((error as Error)?.stack ?? error) }));
+      logger().error({ topic, eventId: event.id, error: String((error as Error)?.stack ?? error) }, 'event handler failed');
     }
   }
 }
 
 function logRedisError(role: string, error: unknown): void {
-  console.error(JSON.stringify({ level: 'error', msg: `redis ${role} connection error`, error: String((error as Error)?.message ?? error) }));
+  logger().error({ error: String((error as Error)?.message ?? error) }, `redis ${role} connection error`);
 }
 
 /** The bus for a deployment: Redis when `redisUrl` is set, otherwise in-process. */

@@ -1,5 +1,6 @@
 import type { ConsumeOptions, Consumption } from './consumer-group';
 import type { EventBus, EventEnvelope } from './event-bus';
+import { observeEventLag } from '../observability/event-metrics';
 
 /** The part of a Prisma transaction client the consumer machinery uses. */
 export interface RawSql {
@@ -87,6 +88,7 @@ export async function startConsumer<Tx extends RawSql>(
   const counts = { applied: 0, duplicates: 0 };
   const handler = async (event: EventEnvelope) => {
     const applied = await handleOnce(db, consumer.name, event, (tx) => consumer.handle(tx, event));
+    observeEventLag(consumer.name, [event]);
     if (applied) counts.applied += 1;
     else counts.duplicates += 1;
   };
@@ -95,6 +97,7 @@ export async function startConsumer<Tx extends RawSql>(
       if (consumer.handleBatch) await consumer.handleBatch(tx, fresh);
       else for (const event of fresh) await consumer.handle(tx, event);
     });
+    observeEventLag(consumer.name, events);
     counts.applied += applied;
     counts.duplicates += events.length - applied;
   };

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { EventEnvelope } from './event-bus';
 import { InProcessStreams } from './in-process-streams';
+import { captureLogs } from '../observability/logger';
 
 const event = (n: number): EventEnvelope => ({ id: `id-${n}`, type: 'test.happened', version: 1, aggregate: 'a', occurredAt: '', recordedAt: '', payload: { n } });
 
@@ -33,7 +34,7 @@ describe('in-process consumer groups', () => {
   });
 
   it('give a group without members the events published meanwhile, up to twice the retention, dropping the oldest beyond that with an error', async () => {
-    const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const logs = captureLogs();
     const streams = new InProcessStreams(10);
     const seen: number[] = [];
     const first = streams.consume('t', { group: 'g', handler: async (received) => void seen.push(received.payload.n as number) });
@@ -41,7 +42,8 @@ describe('in-process consumer groups', () => {
     await first.stop();
     // 25 events while nobody reads: the group keeps the newest 20 and says it dropped 5.
     for (let n = 2; n <= 26; n += 1) await streams.append('t', [event(n)]);
-    expect(errors.mock.calls.map(([line]) => JSON.parse(String(line))).filter((line) => line.msg.includes('fell too far behind')).reduce((sum, line) => sum + line.dropped, 0)).toBe(5);
+    logs.restore();
+    expect(logs.lines.filter((line) => line.level === 'error' && String(line.msg).includes('fell too far behind')).reduce((sum, line) => sum + Number(line.dropped), 0)).toBe(5);
     const second = streams.consume('t', { group: 'g', handler: async (received) => void seen.push(received.payload.n as number) });
     await streams.append('t', [event(27)]);
     expect(seen).toEqual([1, ...Array.from({ length: 21 }, (_, i) => i + 7)]);

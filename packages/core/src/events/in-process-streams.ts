@@ -1,5 +1,6 @@
 import { DEFAULT_MAX_ATTEMPTS, DEFAULT_RECLAIM_AFTER_MS, defaultConsumerName, errorText, logDeadLetter, logHandlerFailure, type ConsumeOptions, type Consumption, type DeadLetter } from './consumer-group';
 import type { EventEnvelope } from './event-bus';
+import { logger } from '../observability/logger';
 
 interface Pending {
   offset: number;
@@ -158,7 +159,7 @@ class Group {
       }
     }
     this.cursor = Math.max(this.cursor, offset);
-    console.error(JSON.stringify({ level: 'error', msg: 'in-process consumer group fell too far behind; oldest events dropped: run npm run replay', group: this.name, topic: this.log.topic, dropped }));
+    logger().error({ group: this.name, topic: this.log.topic, dropped }, 'in-process consumer group fell too far behind; oldest events dropped: run npm run replay');
   }
 
   /** Resolves once the event at `offset` has been tried, or at once while the group has no member. */

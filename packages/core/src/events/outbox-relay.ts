@@ -1,6 +1,7 @@
 import type { Database, SqlSession } from '../db/database';
 import type { EventBus, EventEnvelope } from './event-bus';
 import { OUTBOX_COLUMNS, toEnvelope, type OutboxRow } from './outbox';
+import { logger } from '../observability/logger';
 
 export interface OutboxRelayOptions {
   /** Which subgraph's outbox: names the relay in logs and its leadership lock. */
@@ -92,7 +93,7 @@ export class OutboxRelay {
         if (!this.leader) this.leader = await this.tryLead();
         if (this.leader) await this.drain();
       } catch (error) {
-        if (this.running) console.error(JSON.stringify({ level: 'error', service: this.options.name, msg: 'outbox relay failed; retrying', error: String((error as Error)?.message ?? error) }));
+        if (this.running) logger(this.options.name).error({ error: String((error as Error)?.message ?? error) }, 'outbox relay failed; retrying');
         await this.dropSession();
       }
       if (this.running) await this.sleep();

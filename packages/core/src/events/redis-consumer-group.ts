@@ -1,6 +1,7 @@
 import type { RedisClientType } from 'redis';
 import { DEFAULT_MAX_ATTEMPTS, DEFAULT_RECLAIM_AFTER_MS, defaultConsumerName, errorText, logDeadLetter, logHandlerFailure, type ConsumeOptions, type Consumption, type DeadLetter } from './consumer-group';
 import type { EventEnvelope } from './event-bus';
+import { logger } from '../observability/logger';
 
 // Clients made by createClient and by duplicate() differ in their module type parameters only.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -119,7 +120,7 @@ export class RedisConsumerGroupMember implements Consumption {
           await this.recreateGroup();
           continue;
         }
-        console.error(JSON.stringify({ level: 'error', msg: 'consumer group read failed; retrying', group: this.options.group, topic: this.keys.topic, error: errorText(error) }));
+        logger().error({ group: this.options.group, topic: this.keys.topic, error: errorText(error) }, 'consumer group read failed; retrying');
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
     }
@@ -131,16 +132,14 @@ export class RedisConsumerGroupMember implements Consumption {
    * stream holds now) so new events flow, and operators are told to replay.
    */
   private async recreateGroup(): Promise<void> {
-    console.error(JSON.stringify({
-      level: 'error',
-      msg: 'consumer group missing in Redis (restart without persistence or flush?); recreating it. Events Redis lost are not redelivered: run `npm run replay -- --consumer <group>`',
-      group: this.options.group,
-      topic: this.keys.topic,
-    }));
+    logger().error(
+      { group: this.options.group, topic: this.keys.topic },
+      'consumer group missing in Redis (restart without persistence or flush?); recreating it. Events Redis lost are not redelivered: run `npm run replay -- --consumer <group>`',
+    );
     try {
       await createGroup(this.client, this.keys, this.options.group);
     } catch (error) {
-      console.error(JSON.stringify({ level: 'error', msg: 'recreating the consumer group failed; retrying', group: this.options.group, error: errorText(error) }));
+      logger().error({ group: this.options.group, error: errorText(error) }, 'recreating the consumer group failed; retrying');
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
   }
@@ -239,7 +238,7 @@ export class RedisConsumerGroupMember implements Consumption {
   /** A pending event whose entry the stream no longer holds: recorded as a dead letter without its body. */
   private async trimmedAway(streamId: string): Promise<void> {
     const error = `trimmed from the stream before it was handled (stream id ${streamId}); its event is in the producer's outbox: run npm run replay`;
-    console.error(JSON.stringify({ level: 'error', msg: 'pending event trimmed away', group: this.options.group, topic: this.keys.topic, streamId }));
+    logger().error({ group: this.options.group, topic: this.keys.topic, streamId }, 'pending event trimmed away');
     await this.client
       .multi()
       .xAdd(this.keys.deadLetters(this.options.group), '*', { event: '', attempts: '0', error, deadAt: new Date().toISOString(), streamId })

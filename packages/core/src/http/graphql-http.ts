@@ -2,6 +2,11 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import { logger } from '../observability/logger';
+import { inHttpOperationSpan, tracingActive } from '../observability/tracing';
+import { countHttpError } from '../observability/graphql-metrics';
+import { metricsRoute, type MetricsText } from '../observability/metrics';
+import { Health, type ReadinessCheck } from './health';
 
 /** Largest request body accepted, in bytes. Default 1 MiB. */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -40,6 +45,16 @@ export interface GraphQLHttpOptions<TContext extends BaseContext> {
   headersTimeoutMs?: number;
   /** Node's requestTimeout: longest a client may take to send the whole request. Default 30000 ms. */
   socketRequestTimeoutMs?: number;
+  /**
+   * While tracing is on, each GraphQL request runs in a span naming `service` (serveGraphQL: its
+   * name). `continueTrace` (default true) continues the trace of an incoming `traceparent`; the
+   * router, facing clients, starts its own.
+   */
+  tracing?: { service?: string; continueTrace?: boolean };
+  /** What GET /readyz checks (serveGraphQL): the database, Redis, subgraphs… Default: nothing (ready while serving). */
+  readiness?: ReadinessCheck[];
+  /** Where GET /metrics' text comes from (serveGraphQL). Default: this process's prom-client registry. */
+  metrics?: MetricsText;
 }
 
 /** What code running for one HTTP request can know about it (see `currentRequestScope`). */
@@ -91,17 +106,43 @@ export interface GraphQLService {
   readonly http: Server;
   /** Starts listening; resolves with the GraphQL URL. Port 0 picks a free port. */
   listen(port: number, host?: string): Promise<string>;
-  /** Closes the HTTP server and its connections, then stops Apollo. */
+  /** Closes the HTTP server and its connections at once, then stops Apollo. */
   stop(): Promise<void>;
+  /**
+   * Stops taking work, for a graceful shutdown (call `stop` after it): /readyz answers 503 from
+   * now on, the port stops accepting connections, requests in flight finish and idle keep-alive
+   * connections close; whatever still runs after `timeoutMs` is cut off.
+   */
+  drain(timeoutMs: number): Promise<void>;
+  /** Its /healthz and /readyz (add readiness checks here). */
+  readonly health: Health;
 }
 
-/** Serves a started ApolloServer at /graphql, with GET /health answering for `name`. */
+/** Set while a server drains: its responses ask clients to close the connection. */
+interface DrainState {
+  draining: boolean;
+}
+
+/**
+ * Serves a started ApolloServer at /graphql, with GET /healthz (/health), /readyz and /metrics
+ * answering for `name` without a token.
+ */
 export function serveGraphQL<TContext extends BaseContext>(name: string, options: GraphQLHttpOptions<TContext>): GraphQLService {
-  const http = createGraphQLHttpServer({ ...options, routes: { ...options.routes, '/health': healthRoute(name) } });
+  const health = new Health(name, { checks: options.readiness });
+  const state: DrainState = { draining: false };
+  const routes = { ...options.routes, ...health.routes(), '/metrics': metricsRoute(options.metrics) };
+  const http = createGraphQLHttpServer({ ...options, tracing: { service: name, ...options.tracing }, routes }, state);
   return {
     http,
+    health,
     listen: (port, host = '127.0.0.1') => listen(http, port, host, options.path),
+    async drain(timeoutMs) {
+      health.startDraining();
+      state.draining = true;
+      await drainServer(http, timeoutMs);
+    },
     async stop() {
+      health.dispose();
       await closeServer(http);
       await options.server.stop();
     },
@@ -145,9 +186,11 @@ export class RequestTimeoutError extends Error {
  * A Node HTTP request listener serving an ApolloServer, with a body size limit, and optionally
  * request ids and a whole-request timeout.
  */
-export function graphqlRequestListener<TContext extends BaseContext>(options: GraphQLHttpOptions<TContext>) {
-  const handle = handler(options);
+export function graphqlRequestListener<TContext extends BaseContext>(options: GraphQLHttpOptions<TContext>, drain?: DrainState) {
+  const handle = withOperationSpans(handler(options, drain), options);
+  const service = options.tracing?.service ?? 'graphql';
   return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    if (drain?.draining) response.shouldKeepAlive = false;
     const controller = new AbortController();
     const scope: RequestScope = { id: options.requestId?.(request), signal: controller.signal };
     if (scope.id) response.setHeader('x-request-id', scope.id);
@@ -164,15 +207,27 @@ export function graphqlRequestListener<TContext extends BaseContext>(options: Gr
       if (outcome !== 'timeout' || response.writableEnded) return;
       // Subgraph calls listening to the signal stop; whatever still runs may no longer answer.
       controller.abort(new RequestTimeoutError(timeoutMs));
-      console.error(JSON.stringify({ level: 'warn', msg: 'request timed out', requestId: scope.id, timeoutMs, path: request.url }));
+      logger(options.tracing?.service).warn({ requestId: scope.id, timeoutMs, path: request.url }, 'request timed out');
       if (response.headersSent) return void response.destroy();
       response.shouldKeepAlive = false;
       sendJson(response, 504, { errors: [{ message: new RequestTimeoutError(timeoutMs).message, extensions: { code: 'TIMEOUT' } }] });
     });
+    if (response.statusCode >= 400) countHttpError(service, response.statusCode);
   };
 }
 
-function handler<TContext extends BaseContext>(options: GraphQLHttpOptions<TContext>) {
+/** While tracing is on, a request to the GraphQL path runs in its operation's span (see inHttpOperationSpan). */
+function withOperationSpans<TContext extends BaseContext>(handle: ReturnType<typeof handler>, options: GraphQLHttpOptions<TContext>): ReturnType<typeof handler> {
+  const path = options.path ?? '/graphql';
+  const service = options.tracing?.service ?? 'graphql';
+  const continueTrace = options.tracing?.continueTrace ?? true;
+  return (request, response, signal) => {
+    if (!tracingActive() || (request.url ?? '/').split('?')[0] !== path) return handle(request, response, signal);
+    return inHttpOperationSpan(request, response, { service, requestId: currentRequestScope()?.id, continueTrace }, () => handle(request, response, signal));
+  };
+}
+
+function handler<TContext extends BaseContext>(options: GraphQLHttpOptions<TContext>, drain?: DrainState) {
   const path = options.path ?? '/graphql';
   const limit = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   return async (request: IncomingMessage, response: ServerResponse, signal: AbortSignal): Promise<void> => {
@@ -219,6 +274,8 @@ function handler<TContext extends BaseContext>(options: GraphQLHttpOptions<TCont
       });
       // Past the timeout the client already has its 504.
       if (signal.aborted) return;
+      // Began before the server started draining: the client is told not to reuse the connection.
+      if (drain?.draining) response.shouldKeepAlive = false;
       for (const [key, value] of result.headers) response.setHeader(key, value);
       response.statusCode = result.status ?? 200;
       if (result.body.kind === 'complete') {
@@ -237,15 +294,15 @@ function handler<TContext extends BaseContext>(options: GraphQLHttpOptions<TCont
         response.shouldKeepAlive = false;
         return sendJson(response, 413, { errors: [{ message: error.message, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
       }
-      console.error(JSON.stringify({ level: 'error', msg: 'unhandled HTTP error', requestId: currentRequestScope()?.id, error: String((error as Error)?.stack ?? error) }));
+      logger(options.tracing?.service).error({ error: String((error as Error)?.stack ?? error) }, 'unhandled HTTP error');
       if (!response.headersSent) sendJson(response, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
       else response.end();
     }
   };
 }
 
-function createGraphQLHttpServer<TContext extends BaseContext>(options: GraphQLHttpOptions<TContext>): Server {
-  const server = createServer(graphqlRequestListener(options));
+function createGraphQLHttpServer<TContext extends BaseContext>(options: GraphQLHttpOptions<TContext>, drain: DrainState): Server {
+  const server = createServer(graphqlRequestListener(options, drain));
   server.keepAliveTimeout = 65_000;
   // Slow clients (slowloris) cannot hold a connection by trickling headers or a body.
   server.headersTimeout = options.headersTimeoutMs ?? 10_000;
@@ -267,15 +324,25 @@ async function listen(server: Server, port: number, host: string, path = '/graph
   return `http://${shownHost === '0.0.0.0' ? 'localhost' : shownHost}:${address.port}${path}`;
 }
 
+/**
+ * Closes `server` gracefully: no new connections, requests in flight finish, then their
+ * connections close (Node 20 would keep an idle keep-alive connection until its timeout), and
+ * after `timeoutMs` every connection left is cut.
+ */
+async function drainServer(server: Server, timeoutMs: number): Promise<void> {
+  const closed = new Promise<void>((resolvePromise) => server.close(() => resolvePromise()));
+  server.closeIdleConnections();
+  const sweep = setInterval(() => server.closeIdleConnections(), 100);
+  const deadline = setTimeout(() => server.closeAllConnections(), timeoutMs);
+  try {
+    await closed;
+  } finally {
+    clearInterval(sweep);
+    clearTimeout(deadline);
+  }
+}
+
 async function closeServer(server: Server): Promise<void> {
   server.closeAllConnections?.();
   await new Promise<void>((resolvePromise) => server.close(() => resolvePromise()));
-}
-
-/** GET /health: answers 200 with the service's name while the process serves requests. */
-function healthRoute(service: string) {
-  return (_request: IncomingMessage, response: ServerResponse): void => {
-    response.writeHead(200, { 'content-type': 'application/json' });
-    response.end(JSON.stringify({ status: 'ok', service }));
-  };
 }

@@ -1,4 +1,4 @@
-import { replayConsumer, type EventConsumer, type EventEnvelope, type OutboxSource, type ReplayResult } from '@joinery/core';
+import { logger, replayConsumer, type EventConsumer, type EventEnvelope, type OutboxSource, type ReplayResult } from '@joinery/core';
 import { Prisma, type PrismaClient } from '../generated/prisma/client';
 import { ORDER_CONFIRMED, ORDER_RETURNED, readOrderFact, readOrderReturn, readTouchpointId, TOUCHPOINT_RECORDED, type OrderFact, type OrderReturn } from './attribution-events';
 import { clearAttribution, ordersReachedByTouchpoints, prismaRunner, rebuildAttribution, recreditOrders, type RunSql } from './attribution-store';
@@ -132,5 +132,5 @@ async function insertOrderFacts(run: RunSql, facts: OrderFact[], timeZones: Time
 }
 
 function skipped(event: EventEnvelope, reason: string): void {
-  console.warn(JSON.stringify({ level: 'warn', service: 'marketing', msg: 'attribution skipped an event it cannot read', eventId: event.id, eventType: event.type, reason }));
+  logger('marketing').warn({ eventId: event.id, eventType: event.type, reason }, 'attribution skipped an event it cannot read');
 }

@@ -4,6 +4,7 @@
  * whole batch. Node's zone list is not the server's (other tzdata, other spellings), so the
  * server is asked; a zone it does not know is stored as 'UTC' (docs/attribution.md, "Inputs").
  */
+import { logger } from '@joinery/core';
 import { Prisma } from '../generated/prisma/client';
 import type { RunSql } from './attribution-store';
 
@@ -26,7 +27,7 @@ export class TimeZoneNames {
       for (const key of unseen) {
         this.known.set(key, found.get(key) ?? null);
         if (!found.has(key)) {
-          console.warn(JSON.stringify({ level: 'warn', service: 'marketing', msg: 'order location time zone unknown to PostgreSQL; its orders count in UTC days', timeZone: zones.find((zone) => zone.toLowerCase() === key) }));
+          logger('marketing').warn({ timeZone: zones.find((zone) => zone.toLowerCase() === key) }, 'order location time zone unknown to PostgreSQL; its orders count in UTC days');
         }
       }
     }

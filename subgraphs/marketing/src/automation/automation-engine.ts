@@ -1,5 +1,5 @@
 import Decimal from 'decimal.js';
-import { outboxEvent, recordEvents, uuidv7, type EventEnvelope, type OutboxEvent } from '@joinery/core';
+import { logger, outboxEvent, recordEvents, uuidv7, type EventEnvelope, type OutboxEvent } from '@joinery/core';
 import type { AutomationRule, CampaignStatus, Prisma, RfmSegment } from '../generated/prisma/client';
 import {
   CAMPAIGN_STATUS_CHANGED,
@@ -488,5 +488,5 @@ function describe(trigger: TriggerFacts): string {
 }
 
 function skipped(event: EventEnvelope, reason: string): void {
-  console.warn(JSON.stringify({ level: 'warn', service: 'marketing', msg: 'automation skipped an event it cannot read', eventId: event.id, eventType: event.type, reason }));
+  logger('marketing').warn({ eventId: event.id, eventType: event.type, reason }, 'automation skipped an event it cannot read');
 }

@@ -1,3 +1,4 @@
+import { logger } from '@joinery/core';
 import type { SegmentRefresher } from './segment-refresh';
 
 /** The longest delay setTimeout honours. */
@@ -45,7 +46,7 @@ export class SegmentRefreshJob {
       // A little under the interval: timers drift, and a snapshot one tick old must not be skipped.
       await this.refresher.refresh({ ifOlderThanMs: Math.floor(this.intervalMs * 0.9) });
     } catch (error) {
-      if (!this.stopped) console.error(JSON.stringify({ level: 'error', service: 'marketing', msg: 'customer segment refresh failed; retrying at the next interval', error: String((error as Error)?.message ?? error) }));
+      if (!this.stopped) logger('marketing').error({ error: String((error as Error)?.message ?? error) }, 'customer segment refresh failed; retrying at the next interval');
     }
   }
 }

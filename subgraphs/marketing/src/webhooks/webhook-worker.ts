@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { logger } from '@joinery/core';
 import type { PrismaClient, WebhookEndpoint } from '../generated/prisma/client';
 import { providerHeaders } from './providers';
 import { DEFAULT_DISABLE_POLICY, DEFAULT_RETRY_POLICY, retryDelayMs, shouldDisable, type DisablePolicy, type RetryPolicy } from './retry-policy';
@@ -29,7 +30,7 @@ export interface WebhookWorkerOptions {
   batchSize?: number;
   retry?: Partial<RetryPolicy>;
   disable?: Partial<DisablePolicy>;
-  /** Where JSON log lines go. Default stdout. */
+  /** Where log lines (`level`, `service`, `msg` and fields) go. Default: the process's logger. */
   log?: (line: Record<string, unknown>) => void;
   /** Replaces global fetch (tests). */
   fetch?: typeof fetch;
@@ -120,7 +121,7 @@ export class WebhookWorker {
     this.batchSize = options.batchSize ?? 20;
     this.retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.disable = { ...DEFAULT_DISABLE_POLICY, ...options.disable };
-    this.log = options.log ?? ((line) => console.log(JSON.stringify(line)));
+    this.log = options.log ?? (({ level, service, msg, ...fields }) => logger(String(service))[level === 'error' ? 'error' : level === 'warn' ? 'warn' : 'info'](fields, String(msg)));
     this.fetch = options.fetch ?? fetch;
     if (this.leaseMs <= this.timeoutMs + this.responseBodyTimeoutMs) {
       throw new Error(`WebhookWorker: leaseMs (${this.leaseMs}) must be longer than timeoutMs + responseBodyTimeoutMs (${this.timeoutMs} + ${this.responseBodyTimeoutMs})`);
