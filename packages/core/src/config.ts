@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { DatabaseTarget } from './db/database';
 import { developmentInternalSecretRefusal, INTERNAL_TOKEN_AUDIENCE, INTERNAL_TOKEN_ISSUER } from './auth/internal-token';
 import { DEVELOPMENT_JWT_SECRET } from './auth/user-token';
+import { logger } from './observability/logger';
 
 export const SUBGRAPHS = ['inventory', 'sales', 'marketing'] as const;
 export type SubgraphName = (typeof SUBGRAPHS)[number];
@@ -157,6 +158,8 @@ const EnvSchema = z.object({
   RESPONSE_CACHE_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
   /** Most answers the in-memory cache holds (least recently used go first). Default 1000. */
   RESPONSE_CACHE_MAX_ENTRIES: z.coerce.number().int().min(1).max(1_000_000).default(1_000),
+  /** Most bytes of answers the in-memory cache holds (least recently used go first). Default 67108864 (64 MiB). */
+  RESPONSE_CACHE_MAX_BYTES: z.coerce.number().int().min(1024).default(64 * 1024 * 1024),
 
   // Operations. See docs/operations.md.
   /** pino log level: fatal, error, warn, info, debug, trace or silent. Default info. */
@@ -235,6 +238,38 @@ export function shouldSeed(env: Env, target: DatabaseTarget): boolean {
   return env.SEED_DEMO_DATA ?? target.kind === 'pglite';
 }
 
+/** The router's response cache as configured (RESPONSE_CACHE*); the router's ResponseCacheOptions. */
+export interface ResponseCacheSettings {
+  store: 'memory' | 'redis';
+  ttlSeconds: number;
+  maxEntries: number;
+  maxBytes: number;
+  redisUrl?: string;
+  keyPrefix: string;
+}
+
+/**
+ * The response cache settings, or undefined when RESPONSE_CACHE is off. `on` picks Redis when
+ * REDIS_URL is set (routers share it) and memory otherwise; `redis` without REDIS_URL stops start-up.
+ */
+export function responseCacheSettings(env: Env): ResponseCacheSettings | undefined {
+  if (env.RESPONSE_CACHE === 'off') return undefined;
+  if (env.RESPONSE_CACHE === 'redis' && !env.REDIS_URL) throw new ConfigError(['RESPONSE_CACHE: "redis" needs REDIS_URL (the Redis the routers share); set REDIS_URL, or use "memory" or "on"']);
+  const store = env.RESPONSE_CACHE === 'memory' || !env.REDIS_URL ? 'memory' : 'redis';
+  // Each worker would hold its own answers, and a mutation would clear only its own worker's.
+  if (store === 'memory' && env.ROUTER_WORKERS !== 1) {
+    throw new ConfigError([`RESPONSE_CACHE: the memory store cannot be shared by ROUTER_WORKERS=${env.ROUTER_WORKERS} workers (a change through one worker would leave the others serving the old answer); set REDIS_URL with RESPONSE_CACHE=on or redis, or ROUTER_WORKERS=1`]);
+  }
+  return {
+    store,
+    ttlSeconds: env.RESPONSE_CACHE_TTL_SECONDS,
+    maxEntries: env.RESPONSE_CACHE_MAX_ENTRIES,
+    maxBytes: env.RESPONSE_CACHE_MAX_BYTES,
+    redisUrl: store === 'redis' ? env.REDIS_URL : undefined,
+    keyPrefix: `${env.EVENT_CHANNEL_PREFIX}cache:`,
+  };
+}
+
 /** The router's WebSocket limits as configured (see the WS_* variables). */
 export function webSocketLimits(env: Env) {
   return {
@@ -281,7 +316,7 @@ const warned = new Set<string>();
 function warnOnce(message: string): void {
   if (warned.has(message)) return;
   warned.add(message);
-  console.warn(JSON.stringify({ level: 'warn', service: 'router', msg: message }));
+  logger('router').warn(message);
 }
 
 /** What the router needs from the environment (see the variables above). */
