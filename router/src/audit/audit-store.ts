@@ -93,10 +93,20 @@ function conditions(filter: AuditFilter, params: unknown[]): string[] {
 }
 
 /**
+ * What the recorder writes to and `auditLog` reads from: the AuditStore itself, or, in a cluster
+ * worker whose store is PGlite (one process only), a proxy to the primary's (router/src/cluster).
+ */
+export interface AuditLog {
+  record(entry: AuditRecord): Promise<AuditEntry>;
+  /** Entries matching `filter`, newest first (ties by id, newest first). */
+  list(args: PageArgs, filter?: AuditFilter): Promise<Connection<AuditEntry>>;
+}
+
+/**
  * The router's audit log: a database of its own (PGlite under DATA_DIR/audit, or the `audit`
  * schema on PostgreSQL), written only by the router, read only through `auditLog`.
  */
-export class AuditStore {
+export class AuditStore implements AuditLog {
   private constructor(readonly database: Database) {}
 
   /** Opens (and migrates) the audit database at `target`. */

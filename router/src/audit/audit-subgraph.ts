@@ -4,7 +4,7 @@ import { LocalGraphQLDataSource } from '@apollo/gateway';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
 import { allLocations, DateTimeScalar, forbidden, graphQLError, requirePermission, ROLES, type Connection, type Identity, type PageArgs } from '@joinery/core';
-import type { AuditEntry, AuditFilter, AuditStore } from './audit-store';
+import type { AuditEntry, AuditFilter, AuditLog } from './audit-store';
 
 /** The audit subgraph's name in schema/compose.ts and the supergraph. */
 export const AUDIT_SUBGRAPH = 'audit';
@@ -29,7 +29,7 @@ function checkFilter(filter: AuditFilter): AuditFilter {
   return filter;
 }
 
-function resolvers(store: AuditStore | undefined): Resolvers {
+function resolvers(store: AuditLog | undefined): Resolvers {
   return {
     DateTime: DateTimeScalar,
     Query: {
@@ -49,6 +49,6 @@ function resolvers(store: AuditStore | undefined): Resolvers {
  * The `audit` subgraph, served inside the router (no port of its own): the gateway calls it like
  * any subgraph, with the router's context (`identity`) as its context.
  */
-export function auditDataSource(store: AuditStore | undefined): LocalGraphQLDataSource {
+export function auditDataSource(store: AuditLog | undefined): LocalGraphQLDataSource {
   return new LocalGraphQLDataSource(buildSubgraphSchema({ typeDefs: parse(readFileSync(AUDIT_SCHEMA_PATH, 'utf8')), resolvers: resolvers(store) }));
 }

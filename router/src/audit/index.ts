@@ -1,5 +1,5 @@
 /** The router's audit log of mutations: store, recorder plugin and the in-process `audit` subgraph. */
-export { AuditStore, AUDIT_OUTCOMES, type AuditEntry, type AuditFilter, type AuditOutcome, type AuditRecord } from './audit-store';
+export { AuditStore, AUDIT_OUTCOMES, type AuditEntry, type AuditLog, type AuditFilter, type AuditOutcome, type AuditRecord } from './audit-store';
 export { auditPlugin, type AuditSink } from './recorder';
 export { outcomeOf, type AuditedResult } from './outcome';
 export { rootArguments } from './root-arguments';
