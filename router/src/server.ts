@@ -6,8 +6,9 @@ import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginUsageReportingDisabled } from '@apollo/server/plugin/disabled';
 import type { FormattedExecutionResult, GraphQLSchema } from 'graphql';
-import { IDENTITY_HEADER, internalAuth, loadEnv, refuseSubscriptionsOverHttp, routerSettings, runInRequestScope, serveGraphQL, type EventBus, type GraphQLService, type Identity, type InternalAuth } from '@joinery/core';
-import { AUDIT_SUBGRAPH, auditDataSource, auditPlugin, type AuditStore } from './audit';
+import { eventBusChecks, IDENTITY_HEADER, inOperationSpan, internalAuth, loadEnv, operationTracingPlugins, refuseSubscriptionsOverHttp, routerSettings, runInRequestScope, scopeKey, serveGraphQL, tracingActive, type EventBus, type GraphQLService, type Identity, type InternalAuth } from '@joinery/core';
+import { AUDIT_SUBGRAPH, auditDataSource, auditPlugin, type AuditLog } from './audit';
+import { routerMetricsText } from './cluster/cluster-metrics';
 import { JwtVerifier, type JwtSettings } from './auth/jwt-verifier';
 import { routerErrorFormatter } from './hardening/errors';
 import { requestGuard } from './hardening/guard';
@@ -17,11 +18,18 @@ import { PersistedOperations } from './hardening/persisted-operations';
 import { RequestRateLimits, type RateLimitSettings } from './hardening/rate-limit';
 import { requestIdOf } from './hardening/request-id';
 import { TimedRemoteGraphQLDataSource } from './hardening/subgraph-fetch';
+import { servesQuery, withRouterExecution } from './execution/gateway-execution';
 import { SubscriptionHub } from './subscriptions/subscription-hub';
+import { ResponseCache, type ResponseCacheOptions } from './cache/response-cache';
 import { serveWebSockets, type OperationRunner, type WebSocketLimits } from './subscriptions/websocket-server';
+import { requestLoggingPlugins } from './observability/logging-plugin';
+import { propagateToSubgraph } from './observability/tracing-propagation';
+import { routerMetrics } from './observability/router-metrics';
+import { subgraphCheck } from './observability/subgraph-readiness';
 
 export { routerErrorFormatter } from './hardening/errors';
 export { PersistedOperations } from './hardening/persisted-operations';
+export { routerExecutionCounts } from './execution/gateway-execution';
 
 // Whoever opens the audit store (the stack, main.ts) imports it from here: @joinery/router exports only this file.
 export { AuditStore } from './audit';
@@ -52,13 +60,17 @@ export interface RouterOptions {
   http?: { maxBodyBytes?: number; requestTimeoutMs?: number; headersTimeoutMs?: number; socketRequestTimeoutMs?: number };
   /** Longest one call to a subgraph may take, in ms. Default 20000. */
   subgraphTimeoutMs?: number;
+  /** Identical subgraph reads in flight at once, for the same subject and scope, share one call. Default true. */
+  deduplicateSubgraphRequests?: boolean;
   /** Signs the identity forwarded to subgraphs. Default: INTERNAL_AUTH_SECRET's. */
   internalAuth?: InternalAuth;
   /**
    * Where every mutation is recorded, and what `auditLog` reads (opened and closed by the caller).
    * Without one nothing is recorded and `auditLog` answers UNAVAILABLE.
    */
-  audit?: AuditStore;
+  audit?: AuditLog;
+  /** The response cache for expensive reads (docs/operations.md, "Response cache"); events come from `bus`. Default: off. */
+  responseCache?: ResponseCacheOptions;
 }
 
 /** What the router's resolvers and subgraph calls know about a request. */
@@ -87,7 +99,19 @@ export async function buildRouter(options: RouterOptions): Promise<Router> {
   const limits = queryLimits(options.limits);
   const persisted = options.persistedOperations;
   const rateLimits = options.rateLimits === false ? undefined : await RequestRateLimits.open(options.rateLimits);
+  const responseCache = options.responseCache ? await ResponseCache.open(options.responseCache, options.bus) : undefined;
   const subgraphTimeoutMs = options.subgraphTimeoutMs ?? 20_000;
+  // One signature per client request, not per subgraph call: a nested query makes several calls.
+  const signatures = new WeakMap<object, Promise<string>>();
+  const signedIdentity = (context: object, identity: Identity): Promise<string> => {
+    let signature = signatures.get(context);
+    if (!signature) {
+      signature = internal.sign(identity);
+      signatures.set(context, signature);
+    }
+    return signature;
+  };
+  const metrics = routerMetrics();
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
     buildService: ({ name, url }) => {
@@ -99,14 +123,25 @@ export async function buildRouter(options: RouterOptions): Promise<Router> {
         url: target,
         subgraph: name,
         timeoutMs: subgraphTimeoutMs,
-        // Every subgraph call carries the verified identity, signed; subgraphs refuse calls without it.
-        async willSendRequest({ request, context }) {
+        deduplicate: options.deduplicateSubgraphRequests ?? true,
+        readsOnly: servesQuery,
+        // A subgraph's answer depends on who asks: only calls for the same subject and scope are shared.
+        callerKey: (context) => {
           const { identity } = context as Partial<RouterContext>;
-          if (identity) request.http?.headers.set(IDENTITY_HEADER, await internal.sign(identity));
+          return identity ? `${identity.subject}\u0000${scopeKey(identity)}` : '';
+        },
+        // Every subgraph call carries the verified identity, signed; subgraphs refuse calls without it.
+        // And the request id and trace context, so the subgraph's logs, errors and spans join the request's.
+        async willSendRequest({ request, context }) {
+          const { identity, requestId } = context as Partial<RouterContext>;
+          if (identity) request.http?.headers.set(IDENTITY_HEADER, await signedIdentity(context, identity));
+          propagateToSubgraph(request.http?.headers, requestId);
         },
       });
     },
   });
+  // Plans run, and results are shaped, by forms of each operation compiled once (see execution/).
+  gateway.executor = withRouterExecution(gateway.executor);
   const apollo = new ApolloServer({
     gateway,
     formatError: routerErrorFormatter(urls),
@@ -125,7 +160,14 @@ export async function buildRouter(options: RouterOptions): Promise<Router> {
       ApolloServerPluginUsageReportingDisabled(),
       refuseSubscriptionsOverHttp('Subscriptions are served over WebSocket with the graphql-ws protocol at this same URL (ws:// or wss://); HTTP serves queries and mutations'),
       ...(options.audit ? [auditPlugin(options.audit)] : []),
+      ...(responseCache ? [responseCache.plugin()] : []),
+      ...operationTracingPlugins(),
+      ...requestLoggingPlugins(),
+      metrics.plugin,
     ],
+    // serveUntilSignalled drains the router before it stops it on SIGTERM/SIGINT; Apollo's own handler
+    // would stop it at once instead, with requests in flight, and then raise the signal again.
+    stopOnTerminationSignals: false,
   });
   let apiSchema: GraphQLSchema | undefined;
   gateway.onSchemaLoadOrUpdate(({ apiSchema: schema }) => {
@@ -138,10 +180,16 @@ export async function buildRouter(options: RouterOptions): Promise<Router> {
     // Rate limits and the bearer token, before the body is read (see requestGuard).
     guard: requestGuard({ verifier, rateLimits, identities }),
     requestId: requestIdOf,
+    // With ROUTER_WORKERS > 1, every worker's metrics summed up (router/src/cluster).
+    metrics: routerMetricsText,
+    // The router starts each trace: a client's traceparent (ids, sampling flag) does not decide ours.
+    tracing: { continueTrace: false },
     maxBodyBytes: options.http?.maxBodyBytes ?? 256 * 1024,
     timeoutMs: options.http?.requestTimeoutMs ?? 30_000,
     headersTimeoutMs: options.http?.headersTimeoutMs,
     socketRequestTimeoutMs: options.http?.socketRequestTimeoutMs,
+    // `urls` is complete once the gateway has loaded the supergraph (apollo.start).
+    readiness: [...[...urls].map(([url, name]) => subgraphCheck(name, url)), ...eventBusChecks(options.bus)],
     context: async (request): Promise<RouterContext> => {
       const identity = identities.get(request)!;
       return { identity, requestId: identity.requestId! };
@@ -156,7 +204,8 @@ export async function buildRouter(options: RouterOptions): Promise<Router> {
     const contextValue: RouterContext & { [TRUSTED_OPERATION]?: boolean } = { identity: { ...identity, requestId }, requestId, [TRUSTED_OPERATION]: trusted };
     // Its own request scope: errors carry its id, and its subgraph calls stop at the request timeout.
     const scope = { id: requestId, signal: AbortSignal.timeout(options.http?.requestTimeoutMs ?? 30_000) };
-    const response = await runInRequestScope(scope, () => apollo.executeOperation({ query: request.query, variables: request.variables, operationName: request.operationName ?? undefined }, { contextValue }));
+    const operation = () => apollo.executeOperation({ query: request.query, variables: request.variables, operationName: request.operationName ?? undefined }, { contextValue });
+    const response = await runInRequestScope(scope, () => (tracingActive() ? inOperationSpan({ service: 'router', requestId }, operation) : operation()));
     if (response.body.kind !== 'single') throw new Error('incremental delivery is not supported over WebSocket');
     return response.body.singleResult as FormattedExecutionResult;
   };
@@ -164,19 +213,35 @@ export async function buildRouter(options: RouterOptions): Promise<Router> {
   const hub = options.bus ? await SubscriptionHub.start({ bus: options.bus, run: (query, variables, identity) => execute({ query, variables }, identity, true), maxPendingEvents: options.webSocket?.maxPendingEvents }) : undefined;
   // Subscriptions never pass through ApolloServer: the same persisted list and limits apply to them there.
   const sockets = hub ? serveWebSockets({ http: service.http, schema: () => apiSchema!, hub, run, verifier, rateLimits, rules: { limits, persisted }, ...options.webSocket }) : undefined;
+  const untrackMetrics = metrics.track({
+    get webSocketConnections() {
+      return sockets?.connections ?? 0;
+    },
+    get subscriptions() {
+      return hub?.subscriberCount ?? 0;
+    },
+  });
   return {
     apollo,
     hub,
     http: service.http,
+    health: service.health,
     listen: service.listen,
     get webSocketConnections() {
       return sockets?.connections ?? 0;
     },
+    async drain(timeoutMs) {
+      service.health.startDraining();
+      // WebSockets close at once (1001): graphql-ws clients reconnect, through the load balancer, to a router that stays.
+      await Promise.all([service.drain(timeoutMs), sockets?.dispose()]);
+    },
     async stop() {
+      untrackMetrics();
       await sockets?.dispose();
       await hub?.stop();
       await service.stop();
       await rateLimits?.close();
+      await responseCache?.close();
     },
   };
 }

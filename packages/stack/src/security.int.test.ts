@@ -139,7 +139,7 @@ describe.each(backends())('security through the router on $name', (backend) => {
           for (const headers of [{}, bearer(await signUserToken({ subject: 'mallory', role: 'admin', locations: ['*'] })), { [IDENTITY_HEADER]: forgedIdentity }] as Record<string, string>[]) {
             const answer = await unchanged(() => send(stack.urls[subgraph], { query: query.replace('LOCATION', oslo) }, headers));
             expect(answer.status, `${subgraph}: ${query}`).toBe(401);
-            expect(answer.body).toEqual({ errors: [{ message: expect.stringMatching(new RegExp(`The ${subgraph} subgraph answers only the router`)), extensions: { code: 'UNAUTHENTICATED' } }] });
+            expect(answer.body).toEqual({ errors: [{ message: expect.stringMatching(new RegExp(`The ${subgraph} subgraph answers only the router`)), extensions: { code: 'UNAUTHENTICATED', requestId: expect.any(String) } }] });
           }
         }
       }

@@ -43,6 +43,12 @@ export interface Stack {
   /** The router's audit log. */
   audit: AuditStore;
   bus: EventBus;
+  /**
+   * Stops taking work, for a graceful shutdown (then `stop`): every /readyz answers 503 at once,
+   * then the router drains (its WebSockets close with 1001), then sales, then inventory and
+   * marketing, whom the others call; all within `timeoutMs` together.
+   */
+  drain(timeoutMs: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -101,6 +107,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     audit,
     bus,
     urls: { router: routerUrl, inventory: inventoryUrl, sales: salesUrl, marketing: marketingUrl },
+    async drain(timeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      const left = () => Math.max(0, deadline - Date.now());
+      for (const service of [router, sales, inventory, marketing]) service.health.startDraining();
+      await router.drain(left());
+      await sales.drain(left());
+      await Promise.all([inventory.drain(left()), marketing.drain(left())]);
+    },
     async stop() {
       await router.stop();
       // Producers first: their relays' last batches are still handled by marketing's consumer.

@@ -1,5 +1,5 @@
 /** `npm start`: the whole supergraph in one process, on embedded PGlite unless DATABASE_URL is set. */
-import { auditDatabaseTarget, databaseTarget, signUserToken, listenOrExplain, loadEnv, openEventBus, routerSettings, runMain, webSocketLimits, shouldSeed, SUBGRAPHS, type Env } from '@joinery/core';
+import { auditDatabaseTarget, databaseTarget, signUserToken, listenOrExplain, loadEnv, openEventBus, responseCacheSettings, routerSettings, runMain, startObservability, initProcessMetrics, stopOnSignals, webSocketLimits, shouldSeed, SUBGRAPHS, type Env } from '@joinery/core';
 import { PersistedOperations } from '@joinery/router';
 import { seedDemoData } from '@joinery/demo-data';
 import { rebuildAttributionIn } from '@joinery/marketing';
@@ -16,11 +16,17 @@ function routerOptions(env: Env) {
     persistedOperations: persisted ? PersistedOperations.load(persisted.mode, persisted.path) : undefined,
     http: settings.http,
     subgraphTimeoutMs: settings.subgraphTimeoutMs,
+    // The router hears the subgraphs' events on the stack's bus (in-process, or Redis with REDIS_URL): `memory` misses none.
+    responseCache: responseCacheSettings(env),
   };
 }
 
 async function main(): Promise<void> {
   const env = loadEnv();
+  // One process, one tracer: spans carry service.name joinery-stack and joinery.service naming the part.
+  const tracing = await startObservability(env, 'stack');
+  // One process serves every part: series carry service="stack" unless they name their part (docs/operations.md).
+  initProcessMetrics('stack');
   // The audit log persists beside the subgraphs' data (DATA_DIR/audit, or the audit schema).
   const targets = { ...Object.fromEntries(SUBGRAPHS.map((name) => [name, databaseTarget(env, name)])), audit: auditDatabaseTarget(env) } as Parameters<typeof startStack>[0]['targets'];
   const started = Date.now();
@@ -64,9 +70,7 @@ ${tryIt}
 
 Live stock: see "Live stock (subscriptions)" in README.md for a graphql-ws client. Ctrl-C stops.
 `);
-  const shutdown = () => stack.stop().finally(() => bus.close()).then(() => process.exit(0));
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
+  stopOnSignals('stack', { drain: stack.drain, stop: () => stack.stop().finally(() => Promise.all([bus.close(), tracing?.shutdown()])) }, env.SHUTDOWN_TIMEOUT_MS);
 }
 
 runMain(main);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends, gql } from '@joinery/core/testing';
+import { routerExecutionCounts } from '@joinery/router';
 import { startStack, type Stack } from './stack';
 
 const ports = { router: 0, inventory: 0, sales: 0, marketing: 0 };
@@ -26,6 +27,8 @@ describe.each(backends())('supergraph through the router on $name', (backend) =>
   });
 
   it('records a sale that takes stock and shows up in summaries across subgraphs', async () => {
+    // The answers below come from the router's own plan executor, not the gateway's.
+    const plansBefore = routerExecutionCounts().plans;
     await gql(url, `mutation($l: ID!) { adjustInventory(input: { locationId: $l, sku: "OAK-TBL-180", delta: 10, reason: RECEIVED }) { userErrors { message } } }`, { l: oslo });
     await gql(url, `mutation($l: ID!) { adjustInventory(input: { locationId: $l, sku: "FJORD-SOFA-3", delta: 3, reason: RECEIVED }) { userErrors { message } } }`, { l: oslo });
     const campaign = await gql(url, `mutation { createCampaign(input: { name: "Autumn Sofa Event", channel: EMAIL, status: ACTIVE, startsAt: "2026-09-01T00:00:00Z", budget: "5000.00" }) { campaign { id } userErrors { message } } }`);
@@ -79,6 +82,7 @@ describe.each(backends())('supergraph through the router on $name', (backend) =>
     const after = await gql(url, `query($l: ID!) { location(id: $l) { salesSummary { orderCount } inventory { nodes { onHand } } } }`, { l: oslo });
     expect(after.data.location.salesSummary.orderCount).toBe(1);
     expect(after.data.location.inventory.nodes.map((n: { onHand: number }) => n.onHand)).toEqual([2, 8]);
+    expect(routerExecutionCounts().plans).toBeGreaterThan(plansBefore);
   });
 });
 

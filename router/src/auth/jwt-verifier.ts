@@ -1,6 +1,6 @@
 import { webcrypto } from 'node:crypto';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
-import { cleanSubject, DEVELOPMENT_JWT_SECRET, INTERNAL_TOKEN_AUDIENCE, INTERNAL_TOKEN_ISSUER, ROLES, type Identity, type Role } from '@joinery/core';
+import { cleanSubject, DEVELOPMENT_JWT_SECRET, INTERNAL_TOKEN_AUDIENCE, INTERNAL_TOKEN_ISSUER, logger, ROLES, type Identity, type Role } from '@joinery/core';
 
 export interface JwtSettings {
   /** HS256 shared secret. */
@@ -91,11 +91,21 @@ export function isInternalToken(payload: JWTPayload): boolean {
  * Verifies bearer tokens: signature, `exp` (required), `nbf`, and `iss`/`aud` when configured;
  * internal identity tokens are refused whatever the configuration.
  */
+const VERIFIED_CACHE_MS = 60_000;
+const VERIFIED_CACHE_SIZE = 10_000;
+
 export class JwtVerifier {
   private readonly key: Promise<webcrypto.CryptoKey> | JWTVerifyGetKey;
   private readonly algorithms: string[];
   private readonly roleClaim: string;
   private readonly locationsClaim: string;
+  /**
+   * Tokens already verified, by their exact text (signature included), until they expire or for at
+   * most VERIFIED_CACHE_MS: a client sends the same token with every request, and a signature check
+   * costs more than the rest of the request's admission. A key withdrawn from the JWKS stops
+   * verifying tokens within that minute.
+   */
+  private readonly verified = new Map<string, { identity: Identity; until: number }>();
 
   constructor(private readonly settings: JwtSettings) {
     if (settings.secret && settings.jwksUrl) throw new Error('JwtSettings: give a secret or a jwksUrl, not both');
@@ -120,6 +130,19 @@ export class JwtVerifier {
   }
 
   async verify(token: string, requestId?: string): Promise<Identity> {
+    const now = Date.now();
+    const known = this.verified.get(token);
+    if (known && now < known.until) return { ...known.identity, requestId };
+    const identity = await this.verifyOnce(token, requestId);
+    const exp = JwtVerifier.expiresAt(token);
+    if (exp !== undefined) {
+      if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value!);
+      this.verified.set(token, { identity: { ...identity, requestId: undefined }, until: Math.min(exp * 1000, now + VERIFIED_CACHE_MS) });
+    }
+    return identity;
+  }
+
+  private async verifyOnce(token: string, requestId?: string): Promise<Identity> {
     let payload: JWTPayload;
     try {
       const key = typeof this.key === 'function' ? this.key : await this.key;
@@ -134,7 +157,7 @@ export class JwtVerifier {
       if (error instanceof joseErrors.JOSEError) throw refusalOf(error);
       // Anything else comes from fetching the JWKS (network, DNS): not the caller's fault.
       if (this.settings.jwksUrl) {
-        console.error(JSON.stringify({ level: 'error', service: 'router', msg: 'JWKS fetch failed', jwksUrl: this.settings.jwksUrl, requestId, error: String(error) }));
+        logger('router').error({ jwksUrl: this.settings.jwksUrl, requestId, error: String(error) }, 'JWKS fetch failed');
         throw new AuthError('UNAVAILABLE', 'The identity provider\'s keys could not be fetched; retry later');
       }
       throw error;

@@ -1,8 +1,8 @@
 import { request as httpRequest } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { GraphQLError } from 'graphql';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { currentRequestScope, RequestTimeoutError, runInRequestScope, serveGraphQL, type GraphQLService } from '@joinery/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { captureLogs, currentRequestScope, RequestTimeoutError, runInRequestScope, serveGraphQL, type GraphQLService } from '@joinery/core';
 import { routerErrorFormatter } from './errors';
 import { requestIdOf } from './request-id';
 import { SubgraphTimeoutError } from './subgraph-fetch';
@@ -21,13 +21,13 @@ describe('routerErrorFormatter', () => {
   const scoped = <T>(fn: () => T) => runInRequestScope({ id: 'req-42', signal: new AbortController().signal }, fn);
 
   it('masks errors without one of our codes (SQL, stacks) and logs them with the request id', () => {
-    const log = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const logs = captureLogs();
     const original = new Error('relation "inventory_levels" does not exist: SELECT * FROM inventory_levels');
     const shown = scoped(() => format({ message: original.message, path: ['locations'], extensions: { stacktrace: ['at query (db.ts:1)'] } }, new GraphQLError(original.message, { originalError: original })));
     expect(shown).toEqual({ message: 'Internal server error', path: ['locations'], extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: 'req-42' } });
-    expect(JSON.parse(String(log.mock.calls[0]![0]))).toMatchObject({ level: 'error', service: 'router', requestId: 'req-42', error: expect.stringContaining('inventory_levels') });
+    expect(logs.lines[0]).toMatchObject({ level: 'error', service: 'router', requestId: 'req-42', error: expect.stringContaining('inventory_levels') });
     expect(scoped(() => format({ message: 'boom', extensions: { code: 'INTERNAL_SERVER_ERROR' } }, new Error('boom')))).toEqual({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: 'req-42' } });
-    log.mockRestore();
+    logs.restore();
   });
 
   it('keeps our codes and messages, dropping internal extensions', () => {
@@ -36,7 +36,7 @@ describe('routerErrorFormatter', () => {
   });
 
   it('names the subgraph for timeouts, unreachable subgraphs and their 5xx answers, without URLs or bodies', () => {
-    const log = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const logs = captureLogs('silent');
     const timeout = new SubgraphTimeoutError('sales', 800);
     expect(scoped(() => format({ message: timeout.message }, new GraphQLError(timeout.message, { originalError: timeout })))).toEqual({ message: 'The sales subgraph did not answer within 800 ms; retry later', extensions: { code: 'UNAVAILABLE', serviceName: 'sales', requestId: 'req-42' } });
     const refused = 'request to http://10.0.0.5:4001/graphql failed, reason: connect ECONNREFUSED 10.0.0.5:4001';
@@ -45,7 +45,7 @@ describe('routerErrorFormatter', () => {
     expect(failed).toEqual({ message: 'The inventory subgraph failed; retry later', extensions: { code: 'UNAVAILABLE', serviceName: 'inventory' } });
     const unauthorised = format({ message: '401: Unauthorized', extensions: { code: 'UNAUTHENTICATED', response: { url: 'http://10.0.0.5:4001/graphql', status: 401, body: { errors: [] } } } }, undefined);
     expect(unauthorised).toEqual({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } });
-    log.mockRestore();
+    logs.restore();
   });
 
   it('answers TIMEOUT for work cut short by the request timeout', () => {

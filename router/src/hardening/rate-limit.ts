@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { createClient } from 'redis';
+import { logger } from '@joinery/core';
 
 export interface RateLimitSettings {
   /** Window the counts below cover, in seconds. Default 60. */
@@ -69,7 +70,7 @@ export class RequestRateLimits {
     let redis: RedisClient | undefined;
     if (settings.redisUrl && (settings.perIp || settings.perSubject || settings.authFailuresPerIp)) {
       redis = createClient({ url: settings.redisUrl, socket: { reconnectStrategy: (retries) => Math.min(retries * 200, 5_000) } });
-      redis.on('error', (error) => console.error(JSON.stringify({ level: 'warn', service: 'router', msg: 'rate limit Redis error; counting in memory meanwhile', error: String(error) })));
+      redis.on('error', (error) => logger('router').warn({ error: String(error) }, 'rate limit Redis error; counting in memory meanwhile'));
       await redis.connect();
     }
     const prefix = settings.keyPrefix ?? 'joinery:ratelimit:';
@@ -118,7 +119,7 @@ export class RequestRateLimits {
     } catch (rejection) {
       if (rejection instanceof RateLimiterRes) return this.refusal(limit, rejection, message);
       // A store error with no insurance left: serving beats refusing everyone.
-      console.error(JSON.stringify({ level: 'warn', service: 'router', msg: 'rate limit check failed; request let through', limit, error: String(rejection) }));
+      logger('router').warn({ limit, error: String(rejection) }, 'rate limit check failed; request let through');
       return undefined;
     }
   }

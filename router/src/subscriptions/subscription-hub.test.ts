@@ -1,6 +1,6 @@
 import { buildSchema, parse, type FormattedExecutionResult } from 'graphql';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { InProcessEventBus, type EventEnvelope, type Identity } from '@joinery/core';
+import { captureLogs, InProcessEventBus, type EventEnvelope, type Identity } from '@joinery/core';
 import { prepareSubscription, type PreparedSubscription } from './prepare-subscription';
 import { subscriberScope } from './subscriber-scope';
 import { SubscriptionHub } from './subscription-hub';
@@ -100,13 +100,13 @@ describe('SubscriptionHub', () => {
       if (fail) throw new Error('socket hang up');
       return { data: { stockChanged: { id: variables.joineryEventId } } };
     });
-    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const logs = captureLogs();
     hub = await SubscriptionHub.start({ bus, run });
     const stream = hub.open(prepared(`subscription { stockChanged { id } }`), ADMIN, () => {});
     await bus.publish('inventory.stock', [stockChanged(OSLO)]);
     expect((await stream.next()).value).toEqual({ errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
-    expect(logged).toHaveBeenCalledOnce();
-    logged.mockRestore();
+    logs.restore();
+    expect(logs.lines).toEqual([expect.objectContaining({ level: 'error', service: 'router', msg: 'subscription event could not be resolved' })]);
     fail = false;
     const later = stockChanged(OSLO);
     await bus.publish('inventory.stock', [later]);

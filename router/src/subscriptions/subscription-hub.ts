@@ -1,5 +1,5 @@
 import type { FormattedExecutionResult } from 'graphql';
-import type { EventBus, EventEnvelope, Identity } from '@joinery/core';
+import { logger, type EventBus, type EventEnvelope, type Identity } from '@joinery/core';
 import { EventStream } from './event-stream';
 import { LIVE_TOPICS } from './live-fields';
 import { combinedQuery } from './combined-query';
@@ -228,7 +228,7 @@ export class SubscriptionHub {
     try {
       return await this.options.run(query, variables, identity);
     } catch (error) {
-      console.error(JSON.stringify({ level: 'error', service: 'router', msg: 'subscription event could not be resolved', error: String((error as Error)?.stack ?? error) }));
+      logger('router').error({ error: String((error as Error)?.stack ?? error) }, 'subscription event could not be resolved');
       return UNRESOLVED;
     }
   }

@@ -2,7 +2,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import { GraphQLError, getOperationAST, parse, validate, type DocumentNode, type ExecutionArgs, type FormattedExecutionResult, type GraphQLSchema } from 'graphql';
 import { CloseCode, handleProtocols, makeServer, type Context } from 'graphql-ws';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { Identity } from '@joinery/core';
+import { logger, type Identity } from '@joinery/core';
 import type { QueryLimits } from '../hardening/limits';
 import type { PersistedOperations } from '../hardening/persisted-operations';
 import type { RequestRateLimits } from '../hardening/rate-limit';
@@ -64,6 +64,9 @@ export interface WebSocketOptions extends WebSocketLimits {
 
 /** Closes a client that cannot keep up; graphql-ws clients treat it as retryable and reconnect. */
 export const TOO_SLOW_CLOSE_CODE = 1013;
+
+/** Closes every connection when the router shuts down (see `dispose`). */
+export const GOING_AWAY_CLOSE_CODE = 1001;
 
 interface Extra {
   socket: WebSocket;
@@ -209,17 +212,17 @@ export function serveWebSockets(options: WebSocketOptions): { dispose(): Promise
         rateLimits.checkIp(rateLimits.clientIp(info.req)).then(
           (refusal) => (refusal ? done(false, 429, refusal.message, { 'Retry-After': String(refusal.retryAfterSeconds) }) : done(true)),
           (error: unknown) => {
-            console.error(JSON.stringify({ level: 'error', service: 'router', msg: 'WebSocket upgrade rate limit check failed', error: String(error) }));
+            logger('router').error({ error: String(error) }, 'WebSocket upgrade rate limit check failed');
             done(false, 503, 'Service Unavailable');
           },
         );
       }
     : undefined;
   const wss = new WebSocketServer({ server: options.http, path: options.path ?? '/graphql', maxPayload: options.maxMessageBytes ?? 64 * 1024, handleProtocols, verifyClient });
-  wss.on('error', (error) => console.error(JSON.stringify({ level: 'error', service: 'router', msg: 'WebSocket server error', error: String(error) })));
+  wss.on('error', (error) => logger('router').error({ error: String(error) }, 'WebSocket server error'));
   wss.on('connection', (socket, request) => {
     socket.on('error', (error) => {
-      console.error(JSON.stringify({ level: 'warn', service: 'router', msg: 'WebSocket connection error', error: String(error) }));
+      logger('router').warn({ error: String(error) }, 'WebSocket connection error');
       socket.terminate();
     });
     let pongWait: NodeJS.Timeout | undefined;
@@ -248,7 +251,7 @@ export function serveWebSockets(options: WebSocketOptions): { dispose(): Promise
             try {
               await handle(String(data));
             } catch (error) {
-              console.error(JSON.stringify({ level: 'error', service: 'router', msg: 'WebSocket message failed', error: String((error as Error)?.stack ?? error) }));
+              logger('router').error({ error: String((error as Error)?.stack ?? error) }, 'WebSocket message failed');
               socket.close(CloseCode.InternalServerError, 'Internal server error');
             }
           }),
@@ -269,7 +272,8 @@ export function serveWebSockets(options: WebSocketOptions): { dispose(): Promise
       return wss.clients.size;
     },
     async dispose() {
-      for (const client of wss.clients) client.close(1001, 'Going away');
+      // 1001 "going away": graphql-ws clients treat it as retryable and reconnect (to another router).
+      for (const client of wss.clients) client.close(GOING_AWAY_CLOSE_CODE, 'Server shutting down: reconnect');
       const stragglers = setTimeout(() => {
         for (const client of wss.clients) client.terminate();
       }, 1_000);
