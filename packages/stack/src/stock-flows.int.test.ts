@@ -156,7 +156,8 @@ describe.each(backends())('stock flows and automation through the router on $nam
       await adjust(-1); // 1: still below → no new firing
       await adjust(4); // 5: back above
       await adjust(-4); // 1: crosses again → fires a second time
-      const fired = await until(firings, (value) => value.totalCount >= 2, 'two firings');
+      // The page and its count are read apart: wait for both firings in the page itself, each with its delivery.
+      const fired = await until(firings, (value) => value.nodes.length >= 2 && value.nodes.every((node: { webhookDeliveryId: string | null }) => node.webhookDeliveryId), 'two firings');
       // Events are handled in order by one member, so the non-crossing ones were seen before the second firing.
       await new Promise((resolve) => setTimeout(resolve, 500));
       expect((await firings()).totalCount).toBe(2);
