@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { scopeKey } from '@joinery/core';
-import { cacheKey, stableJson } from './cache-key';
+import { parse, type OperationDefinitionNode } from 'graphql';
+import { cacheKey, declaredVariables, stableJson } from './cache-key';
 
 const A = '0b5f8c1e-1111-4a4a-8a8a-000000000001';
 const B = '0b5f8c1e-1111-4a4a-8a8a-000000000002';
@@ -33,5 +34,15 @@ describe('response cache keys', () => {
       key(managerA, { text: '{ salesReport(groupBy: [WEEK]) { totals { revenue } } }' }),
     ];
     expect(new Set(keys).size).toBe(keys.length);
+  });
+
+  it('keys only the variables the operation declares, so extra ones cannot multiply one report in the cache', () => {
+    const operation = parse('query Report($from: DateTime!, $first: Int) { salesReport(from: $from) { totalCount } }').definitions[0] as OperationDefinitionNode;
+    const scope = scopeKey({ subject: 'ana', role: 'analyst', locations: '*', actor: 'ana' });
+    const key = (sent: Record<string, unknown>) => cacheKey({ text: 'q', operationName: 'Report', variables: declaredVariables(operation, sent) }, scope);
+    expect(key({ from: '2026-01-01T00:00:00Z', junk: 1 })).toBe(key({ from: '2026-01-01T00:00:00Z', junk: 2 }));
+    expect(key({ from: '2026-01-01T00:00:00Z' })).toBe(key({ from: '2026-01-01T00:00:00Z', junk: 3 }));
+    expect(key({ from: '2026-01-01T00:00:00Z', first: 5 })).not.toBe(key({ from: '2026-01-01T00:00:00Z' }));
+    expect(declaredVariables(operation, undefined)).toEqual({});
   });
 });

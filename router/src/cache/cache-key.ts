@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { OperationDefinitionNode } from 'graphql';
 
 /** JSON with object keys in sorted order at every depth: equal values give equal text however their keys were ordered. */
 export function stableJson(value: unknown): string {
@@ -16,4 +17,18 @@ export function cacheKey(operation: { text: string; operationName?: string | nul
   return createHash('sha256')
     .update(stableJson([operation.text, operation.operationName ?? null, operation.variables ?? {}, scope]))
     .digest('base64url');
+}
+
+/**
+ * The variables an operation declares, from those a request sent. Others change nothing in the
+ * answer, and in the key they would let a caller fill the cache with copies of one report.
+ */
+export function declaredVariables(operation: Pick<OperationDefinitionNode, 'variableDefinitions'>, sent: Record<string, unknown> | null | undefined): Record<string, unknown> {
+  const declared: Record<string, unknown> = {};
+  if (!sent) return declared;
+  for (const definition of operation.variableDefinitions ?? []) {
+    const name = definition.variable.name.value;
+    if (Object.prototype.hasOwnProperty.call(sent, name)) declared[name] = sent[name];
+  }
+  return declared;
 }

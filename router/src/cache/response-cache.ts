@@ -3,7 +3,7 @@ import type { GraphQLSchema } from 'graphql';
 import { logger, scopeKey, type EventBus, type Identity } from '@joinery/core';
 import { rootFieldNames } from '../audit/operation-shape';
 import { TRUSTED_OPERATION } from '../hardening/admission';
-import { cacheKey } from './cache-key';
+import { cacheKey, declaredVariables } from './cache-key';
 import { cacheRequests } from './cache-metrics';
 import { Cacheability } from './cacheability';
 import { Invalidation } from './invalidation';
@@ -81,9 +81,7 @@ export class ResponseCache {
             if (!operation || !document || !identity) return null;
             const verdict = cache.judgeFor(schema).judge(document, operation);
             if ('bypass' in verdict) return null;
-            // Only the variables the operation declares: others change nothing, and would let a caller fill the cache with copies.
-            const declared = Object.fromEntries((operation.variableDefinitions ?? []).map((definition) => definition.variable.name.value).filter((name) => request.variables && Object.prototype.hasOwnProperty.call(request.variables, name)).map((name) => [name, request.variables![name]]));
-            const key = cacheKey({ text: verdict.text, operationName: request.operationName, variables: declared }, scopeKey(identity));
+            const key = cacheKey({ text: verdict.text, operationName: request.operationName, variables: declaredVariables(operation, request.variables) }, scopeKey(identity));
             result = 'miss';
             let found: Lookup;
             try {
