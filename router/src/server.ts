@@ -6,7 +6,7 @@ import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginUsageReportingDisabled } from '@apollo/server/plugin/disabled';
 import type { FormattedExecutionResult, GraphQLSchema } from 'graphql';
-import { eventBusChecks, IDENTITY_HEADER, inOperationSpan, internalAuth, loadEnv, operationTracingPlugins, refuseSubscriptionsOverHttp, routerSettings, runInRequestScope, scopeKey, serveGraphQL, tracingActive, type EventBus, type GraphQLService, type Identity, type InternalAuth } from '@joinery/core';
+import { eventBusChecks, IDENTITY_HEADER, incomingRequestId, inOperationSpan, internalAuth, loadEnv, operationTracingPlugins, refuseSubscriptionsOverHttp, routerSettings, runInRequestScope, scopeKey, serveGraphQL, tracingActive, type EventBus, type GraphQLService, type Identity, type InternalAuth } from '@joinery/core';
 import { AUDIT_SUBGRAPH, auditDataSource, auditPlugin, type AuditLog } from './audit';
 import { routerMetricsText } from './cluster/cluster-metrics';
 import { JwtVerifier, type JwtSettings } from './auth/jwt-verifier';
@@ -16,7 +16,6 @@ import { admissionPlugin, TRUSTED_OPERATION } from './hardening/admission';
 import { fieldSuggestionMasking, queryLimits, type QueryLimits } from './hardening/limits';
 import { PersistedOperations } from './hardening/persisted-operations';
 import { RequestRateLimits, type RateLimitSettings } from './hardening/rate-limit';
-import { requestIdOf } from './hardening/request-id';
 import { TimedRemoteGraphQLDataSource } from './hardening/subgraph-fetch';
 import { servesQuery, withRouterExecution } from './execution/gateway-execution';
 import { SubscriptionHub } from './subscriptions/subscription-hub';
@@ -179,7 +178,7 @@ export async function buildRouter(options: RouterOptions): Promise<Router> {
     server: apollo,
     // Rate limits and the bearer token, before the body is read (see requestGuard).
     guard: requestGuard({ verifier, rateLimits, identities }),
-    requestId: requestIdOf,
+    requestId: incomingRequestId,
     // With ROUTER_WORKERS > 1, every worker's metrics summed up (router/src/cluster).
     metrics: routerMetricsText,
     // The router starts each trace: a client's traceparent (ids, sampling flag) does not decide ours.

@@ -125,14 +125,12 @@ export async function executePlan(plan: QueryPlan, services: Record<string, Data
             throw new Error('operations with introspection fields are executed by the gateway (see canExecute)');
           });
           if (execution.errors.length === 0 && shaped.errors.length > 0) {
-            recordExceptions(postSpan, shaped.errors, telemetryConfig);
-            postSpan.setStatus({ code: SpanStatusCode.ERROR });
+            markFailed(postSpan, shaped.errors, telemetryConfig);
             return { extensions: { valueCompletion: shaped.errors }, data: shaped.data };
           }
           return execution.errors.length === 0 ? { data: shaped.data } : { errors: execution.errors, data: shaped.data };
         } catch (error) {
-          recordExceptions(postSpan, [error], telemetryConfig);
-          postSpan.setStatus({ code: SpanStatusCode.ERROR });
+          markFailed(postSpan, [error], telemetryConfig);
           if (error instanceof GraphQLError) return { errors: [error] };
           if (error instanceof Error) return { errors: [new GraphQLError(error.message, { originalError: error })] };
           requestContext.logger?.error(`Unexpected error during query plan execution: ${error}`);
@@ -141,19 +139,21 @@ export async function executePlan(plan: QueryPlan, services: Record<string, Data
           postSpan.end();
         }
       });
-      if (result.errors) {
-        recordExceptions(span, result.errors, telemetryConfig);
-        span.setStatus({ code: SpanStatusCode.ERROR });
-      }
+      if (result.errors) markFailed(span, result.errors, telemetryConfig);
       return result;
     } catch (error) {
-      recordExceptions(span, [error], telemetryConfig);
-      span.setStatus({ code: SpanStatusCode.ERROR });
+      markFailed(span, [error], telemetryConfig);
       throw error;
     } finally {
       span.end();
     }
   });
+}
+
+/** A span's errors recorded and its status set to error, as the gateway marks its own spans. */
+function markFailed(span: Span, errors: readonly unknown[], telemetryConfig: unknown): void {
+  recordExceptions(span, errors, telemetryConfig);
+  span.setStatus({ code: SpanStatusCode.ERROR });
 }
 
 async function executeNode(execution: Execution, node: PlanNode, cursor: Cursor | undefined, telemetryConfig: unknown): Promise<void> {
@@ -255,8 +255,7 @@ async function executeFetch(execution: Execution, fetch: FetchNode, cursor: Curs
         deepMerge(owner, entity);
       }
     } catch (error) {
-      recordExceptions(span, [error], telemetryConfig);
-      span.setStatus({ code: SpanStatusCode.ERROR });
+      markFailed(span, [error], telemetryConfig);
       throw error;
     } finally {
       span.end();

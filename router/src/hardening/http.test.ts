@@ -2,17 +2,16 @@ import { request as httpRequest } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { captureLogs, currentRequestScope, RequestTimeoutError, runInRequestScope, serveGraphQL, type GraphQLService } from '@joinery/core';
+import { captureLogs, currentRequestScope, incomingRequestId, RequestTimeoutError, runInRequestScope, serveGraphQL, type GraphQLService } from '@joinery/core';
 import { routerErrorFormatter } from './errors';
-import { requestIdOf } from './request-id';
 import { SubgraphTimeoutError } from './subgraph-fetch';
 
 describe('request ids', () => {
   it('keeps a sane incoming x-request-id and replaces anything else with a UUID', () => {
-    expect(requestIdOf({ headers: { 'x-request-id': 'lb-7f3a_09' } })).toBe('lb-7f3a_09');
+    expect(incomingRequestId({ headers: { 'x-request-id': 'lb-7f3a_09' } })).toBe('lb-7f3a_09');
     const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-    for (const bad of ['has space', 'new\nline', 'x'.repeat(65), '', '{"level":"info"}']) expect(requestIdOf({ headers: { 'x-request-id': bad } })).toMatch(uuid);
-    expect(requestIdOf({ headers: {} })).toMatch(uuid);
+    for (const bad of ['has space', 'new\nline', 'x'.repeat(65), '', '{"level":"info"}']) expect(incomingRequestId({ headers: { 'x-request-id': bad } })).toMatch(uuid);
+    expect(incomingRequestId({ headers: {} })).toMatch(uuid);
   });
 });
 
@@ -79,7 +78,7 @@ describe('the HTTP layer of a GraphQL service', () => {
     service = serveGraphQL('test', {
       server: apollo,
       context: async () => ({}),
-      requestId: requestIdOf,
+      requestId: incomingRequestId,
       maxBodyBytes: 2_048,
       timeoutMs: 300,
       guard: async (request) => (request.headers.authorization === 'Bearer let-me-in' ? undefined : { status: 401, body: { errors: [{ message: 'Authentication required', extensions: { code: 'UNAUTHENTICATED' } }] } }),

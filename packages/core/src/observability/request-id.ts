@@ -8,9 +8,9 @@ export const REQUEST_ID_HEADER = 'x-request-id';
 const SANE_REQUEST_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 /**
- * A subgraph's id for a request: the caller's `x-request-id` (the router's id for the client
- * request it serves, passed on by every subgraph that calls another), so the subgraph's logs and
- * errors carry the id the client got; a new UUID when the caller sent none, or an insane one.
+ * A service's id for a request: the caller's `x-request-id` when it is a sane token, else a new
+ * UUID. At the router the caller is the client (or its proxy); at a subgraph it is the router, or
+ * a subgraph passing on the router's id, so every hop's logs and errors carry the id the client got.
  */
 export function incomingRequestId(request: Pick<IncomingMessage, 'headers'>): string {
   const header = request.headers[REQUEST_ID_HEADER];
